@@ -1,0 +1,71 @@
+// Builds dist/: the ESM package (+ types), the CDN bundle (readable and minified, with a
+// source map), the inline snippet and the paste-ready snippet.html with the SRI hash.
+// LUMINA_CDN_URL overrides the bundle URL written into the snippet (the demo serves its own).
+import { build } from 'esbuild'
+import { minify } from 'terser'
+import { createHash } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
+export const cdnUrl = process.env.LUMINA_CDN_URL || `https://cdn.jsdelivr.net/npm/${pkg.name}@${pkg.version}` // jsDelivr serves package.json's `jsdelivr` file
+const define = { __VERSION__: JSON.stringify(pkg.version) }
+
+rmSync('dist', { recursive: true, force: true })
+mkdirSync('dist', { recursive: true })
+
+// ESM for bundlers: one file per entry, shared code split out; the consumer's bundler minifies.
+await build({
+  entryPoints: ['src/index.ts', 'src/providers/posthog.ts'],
+  outdir: 'dist/esm',
+  outbase: 'src',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  target: 'es2019',
+  define,
+  logLevel: 'warning',
+})
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+
+// CDN bundle: readable IIFE, then terser. Private members start with `_` and are mangled
+// (preact/signals' rule); `_q`, `_loaded` and `_track` are shared with the snippet and chat input.
+const iife = await build({
+  entryPoints: ['src/cdn.ts'],
+  bundle: true,
+  format: 'iife',
+  target: 'es2020', // native ?. and ?? (Chrome 80, Safari 13.1, Firefox 74): much smaller than lowered
+  define,
+  write: false,
+  logLevel: 'warning',
+})
+const readable = iife.outputFiles[0].text
+writeFileSync('dist/lumina.js', readable)
+const min = await minify(
+  { 'lumina.js': readable },
+  {
+    ecma: 2020,
+    compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+    mangle: { properties: { regex: /^_(?!_|q$|loaded$|track$)/ } },
+    sourceMap: { filename: 'lumina.min.js', url: 'lumina.min.js.map' },
+  },
+)
+writeFileSync('dist/lumina.min.js', min.code)
+writeFileSync('dist/lumina.min.js.map', min.map)
+const sri = 'sha384-' + createHash('sha384').update(min.code).digest('base64')
+
+// Snippet: minified with placeholders, then the URL (exactly once, double-quoted) and SRI filled in.
+const snippetMin = (
+  await minify(readFileSync('snippet/snippet.js', 'utf8'), {
+    ecma: 2020,
+    compress: { passes: 3, unsafe_arrows: true, global_defs: {} },
+    mangle: { toplevel: true },
+    format: { quote_style: 2 },
+  })
+).code
+const fill = (url, hash) => snippetMin.replace('__URL__', JSON.stringify(url)).replace(',__SRI__', hash ? ',' + JSON.stringify(hash) : '')
+const snippet = fill(cdnUrl)
+writeFileSync('dist/snippet.min.js', snippet)
+writeFileSync('dist/snippet.html', `<script>${fill(cdnUrl, sri)}</script>\n`)
+writeFileSync('dist/sri.txt', sri + '\n')
+console.log(`built dist/ — snippet ${Buffer.byteLength(snippet)} B, lumina.min.js ${Buffer.byteLength(min.code)} B`)

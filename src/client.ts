@@ -1,0 +1,257 @@
+import type { LuminaConfig, Platform, UIProvider } from './types'
+import { CaptureTranscript } from './types'
+import { resolveConfig, type ResolvedConfig } from './config'
+import { browserPlatform } from './platform'
+import { cookieStore, webStore, type KV } from './lib/storage'
+import { uuid } from './lib/ids'
+import { guard, safeCall } from './lib/guard'
+import { debug, logError, setDebug } from './lib/log'
+import { jsonSafe } from './lib/json-safe'
+import { onLifecycle } from './lib/lifecycle'
+import { createIdentity, type Identity } from './identity'
+import { createSession } from './session'
+import { createOutbox } from './outbox'
+import { createTransport, type Transport } from './transport'
+import { createTurn, sendOpenTurns, type OpenTurn, type TurnCtx } from './turn'
+import { SDK, serialize } from './event'
+
+export interface SessionCtx {
+  /** The session's 32-hex W3C trace id. */
+  sessionId: string
+  /** The session's traceparent (`00-<trace>-<span>-01`). */
+  traceparent: string
+  /** Opens the next turn of this session. */
+  turn(): TurnCtx
+}
+
+export interface IdentifyOptions {
+  /** Start a new session: default true when switching between two identified users. */
+  newSession?: boolean
+}
+
+/** The fraction kept of each kind, and which 8 hex digits of the trace id draw it. */
+type Kind = 'turn' | 'span' | 'uiEvent'
+const DRAW_SLOT: Record<Kind, number> = { turn: 0, span: 8, uiEvent: 16 }
+
+/** A turn that does nothing but run the functions it wraps (no config, or SDK disabled). */
+export const noopTurn = (): TurnCtx => ({
+  turnId: '',
+  seq: 0,
+  traceparent: '',
+  wrapLLM: (fn) => fn(),
+  recordTool: (_name, fn) => fn(),
+  addRetrieval() {},
+  annotate() {},
+  setMessages() {},
+  finish: () => Promise.resolve(),
+})
+
+const noopSession = (): SessionCtx => ({ sessionId: '', traceparent: '', turn: noopTurn })
+
+/**
+ * Creates an SDK instance. `Lumina` (ESM) and `window.lumina` (CDN) are one each; tests
+ * create more, passing fake platform functions.
+ *
+ * @example
+ * const lumina = createLumina({ fetch: myFetch })
+ * lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
+ */
+export const createLumina = (overrides: Partial<Platform> = {}) => {
+  const p: Platform = { ...browserPlatform(), ...overrides }
+  /** 'new' until init; 'on' once configured; 'off' after a bad config (harmless no-op). */
+  let state: 'new' | 'on' | 'off' = 'new'
+  /** Calls made before init, replayed in order after it. */
+  const held: (() => void)[] = []
+  let config: ResolvedConfig
+  let identity: Identity | undefined
+  let ui: UIProvider | undefined
+  let transport: Transport
+  const sessionKV = webStore(p.sessionStorage)
+  const localKV = webStore(p.localStorage)
+  const session = createSession(sessionKV)
+  const open = new Set<OpenTurn>()
+
+  const ids = (domain?: string): Identity => {
+    const cookie = cookieStore(() => p.document, {
+      domain,
+      secure: p.window?.location?.protocol == 'https:',
+      maxAgeDays: 365,
+    })
+    return createIdentity([cookie, localKV] as KV[])
+  }
+  /** Identity is read on first use, not at import (server-side rendering has no document). */
+  const id = () => (identity ||= ids())
+
+  const sampled = (kind: Kind, traceId: string): number | undefined => {
+    const rate = config.sampling[kind]
+    const slot = DRAW_SLOT[kind]
+    return parseInt(traceId.slice(slot, slot + 8), 16) / 2 ** 32 < rate ? rate : undefined
+  }
+
+  /** Queues one event; `rate` < 1 is recorded as `sample_rate`. */
+  const emit = (name: string, fields: Record<string, unknown>, rate = 1) => {
+    const ts = p.now()
+    const event: Record<string, unknown> = {
+      id: uuid(),
+      source: 'sdk',
+      name,
+      ts: new Date(ts).toISOString(),
+      distinct_id: id().get(),
+      session_id: session.current(),
+      sdk: SDK,
+      ...fields,
+    }
+    if (rate < 1) event.sample_rate = rate
+    transport.enqueue(serialize(event), ts)
+    debug('event', name)
+  }
+
+  const setup = (c: LuminaConfig) => {
+    const resolved = resolveConfig(c)
+    if (typeof resolved == 'string') {
+      logError(resolved + ' — the SDK is disabled.')
+      return false
+    }
+    config = resolved
+    setDebug(!!config.debug)
+    if (config.cookieDomain) identity = ids(config.cookieDomain)
+    ui = config.uiAnalytics
+    const outbox = createOutbox(localKV, p.now)
+    transport = createTransport({
+      endpoint: config.endpoint,
+      writeKey: config.writeKey,
+      maxBatchBytes: config.maxBatchBytes,
+      flushIntervalMs: config.flushIntervalMs,
+      platform: p,
+      outbox,
+      droppedLine: (dropped) => serialize({ id: uuid(), source: 'sdk', name: 'dropped', ts: new Date(p.now()).toISOString(), distinct_id: id().get(), sdk: SDK, dropped }),
+    })
+    outbox.load()
+    onLifecycle(
+      p.window,
+      p.document,
+      () => {
+        sendOpenTurns(open)
+        transport.hide()
+      },
+      () => id().refresh(),
+    )
+    p.window?.addEventListener('online', transport.online)
+    safeCall(ui, 'init')
+    if (outbox.entries.length) p.setTimeout(transport.flush, 0) // what earlier pages left unconfirmed
+    debug('initialised', config.endpoint)
+    return true
+  }
+
+  /**
+   * Wraps a public method: runs it now once configured, holds it until init, or returns
+   * `fallback()` when the SDK is off; every failure becomes `fallback()` (guard).
+   */
+  const api = <A extends unknown[], R>(name: string, fn: (...args: A) => R, fallback: () => R, promised = false) => {
+    const safe = guard(name, fn, fallback)
+    return (...args: A): R => {
+      if (state == 'on') return safe(...args)
+      if (state == 'off' || !promised) {
+        if (state == 'new') held.push(() => state == 'on' && safe(...args))
+        return fallback()
+      }
+      return new Promise((resolve) => held.push(() => resolve(state == 'on' ? safe(...args) : fallback()))) as R
+    }
+  }
+
+  const lumina = {
+    CaptureTranscript,
+    /**
+     * Configures the SDK; calls made before it run now, in order. A second call is ignored.
+     * @example lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
+     */
+    init(c: LuminaConfig): void {
+      if (state != 'new') return debug('init called twice; ignored')
+      try {
+        state = setup(c) ? 'on' : 'off'
+      } catch (e) {
+        state = 'off'
+        logError('init failed — the SDK is disabled.', e)
+      }
+      held.splice(0).forEach((call) => call())
+    },
+    session: {
+      /** Opens this tab's session (reused across reloads) and resolves with its context. */
+      start: api(
+        'session.start',
+        (): Promise<SessionCtx> => {
+          const { traceId, traceparent } = session.start()
+          debug('session', traceId)
+          return Promise.resolve({
+            sessionId: traceId,
+            traceparent,
+            turn: () => {
+              try {
+                return createTurn({ config, ui, system: config.systemAnalytics, now: p.now, perfNow: p.perfNow, sampled, open, emit: (f, rate) => emit('turn', f, rate) }, traceId, session.nextSeq(traceId))
+              } catch (e) {
+                debug('turn failed', e)
+                return noopTurn()
+              }
+            },
+          })
+        },
+        () => Promise.resolve(noopSession()),
+        true,
+      ),
+      /** Ends the session: the next start() opens a new trace. */
+      clear: api('session.clear', () => session.clear(), () => undefined),
+    },
+    /**
+     * Names the user. Switching between two identified users starts a new session unless
+     * `{ newSession: false }`; anonymous → identified keeps it.
+     * @example await lumina.identify('user_42', { plan: 'pro' })
+     */
+    identify: api(
+      'identify',
+      (userId: string, properties?: Record<string, unknown>, options: IdentifyOptions = {}): Promise<void> => {
+        if (typeof userId != 'string' || !userId) {
+          debug('identify needs a non-empty string user id')
+          return Promise.resolve()
+        }
+        const previous = id().get()
+        if (options.newSession ?? (!id().isAnonymous() && previous != userId)) session.clear()
+        id().set(userId)
+        emit('identify', { user_id: userId, previous_id: previous, properties: jsonSafe(properties || {}) })
+        safeCall(ui, 'identify', userId, properties)
+        return transport.flush()
+      },
+      () => Promise.resolve(),
+      true,
+    ),
+    /** Forgets the user (logout): a new anonymous id and a new session. */
+    reset: api(
+      'reset',
+      () => {
+        id().reset()
+        session.clear()
+        safeCall(ui, 'reset')
+      },
+      () => undefined,
+    ),
+    /** The current distinct id: `anon_<uuid>` or the identified user id. */
+    getDistinctId: guard('getDistinctId', () => id().get(), () => ''),
+    /** Whether identify() has not been called (or reset() was). */
+    isAnonymous: guard('isAnonymous', () => id().isAnonymous(), () => true),
+    /** Sends everything queued; resolves when done (or when sending must wait). Never rejects. */
+    flush: api('flush', () => transport.flush(), () => Promise.resolve(), true),
+    /** Queues a UI event (chat input signals), subject to `sampling.uiEvent`. @internal */
+    _track: api(
+      '_track',
+      (name: string, fields: Record<string, unknown>) => {
+        const traceId = session.current()
+        const rate = traceId ? sampled('uiEvent', traceId) : config.sampling.uiEvent == 1 ? 1 : undefined
+        if (rate) emit(name, fields, rate)
+        safeCall(ui, 'captureEvent', name, fields)
+      },
+      () => undefined,
+    ),
+  }
+  return lumina
+}
+
+export type Lumina = ReturnType<typeof createLumina>

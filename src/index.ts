@@ -1,0 +1,21 @@
+/**
+ * luminasdk — ESM entry. `Lumina` is the page's one instance; `createLumina` makes more (tests).
+ *
+ * @example
+ * import { Lumina } from 'luminasdk'
+ * Lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
+ * const session = await Lumina.session.start()
+ * const turn = session.turn()
+ * const reply = await turn.wrapLLM(() => callModel(prompt), { model: 'gpt-4o' })
+ * turn.finish()
+ */
+import { createLumina } from './client'
+
+export const Lumina = createLumina()
+export default Lumina
+export { createLumina, noopTurn } from './client'
+export type { Lumina as LuminaInstance, SessionCtx, IdentifyOptions } from './client'
+export type { TurnCtx, LLMOptions, ToolOptions } from './turn'
+export { CaptureTranscript } from './types'
+export type { CaptureMode, LuminaConfig, MaskFn, Message, Platform, SystemProvider, UIProvider } from './types'
+export { defaultMask } from './transcript'

@@ -1,0 +1,27 @@
+/** Lowercase hex of `bytes` random bytes. getRandomValues works outside secure contexts too. */
+export const randomHex = (bytes: number): string => {
+  let hex = ''
+  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) hex += (b < 16 ? '0' : '') + b.toString(16)
+  // W3C Trace Context: an all-zero trace or parent id is invalid.
+  return /^0+$/.test(hex) ? randomHex(bytes) : hex
+}
+
+/** RFC 4122 version 4 UUID; crypto.randomUUID exists only in secure contexts. */
+export const uuid = (): string => {
+  const h = randomHex(16)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20)}`
+}
+
+/** 32-hex trace id, 16-hex span id. */
+export const newTraceId = (): string => randomHex(16)
+export const newSpanId = (): string => randomHex(8)
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/
+
+/** Trace id of a valid version-00 traceparent, or undefined. */
+export const traceIdOf = (traceparent: string | null | undefined): string | undefined => {
+  const m = traceparent ? TRACEPARENT.exec(traceparent) : null
+  return m && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]) ? m[1] : undefined
+}
+
+export const traceparentOf = (traceId: string, spanId: string): string => `00-${traceId}-${spanId}-01`

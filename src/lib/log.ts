@@ -1,0 +1,16 @@
+/** Whether `debug: true` was configured: off, the SDK prints nothing but config errors. */
+let debugOn = false
+
+export const setDebug = (on: boolean): void => {
+  debugOn = on
+}
+
+/** Logs one SDK operation under `debug`. */
+export const debug = (...args: unknown[]): void => {
+  if (debugOn) console.log('[lumina]', ...args)
+}
+
+/** A mistake the developer must see (bad config), printed even without `debug`. */
+export const logError = (...args: unknown[]): void => {
+  console.error('[lumina]', ...args)
+}

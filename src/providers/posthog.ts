@@ -1,0 +1,78 @@
+import type { UIProvider } from '../types'
+
+/** The posthog-js methods we use; all optional because PostHog's snippet stub lacks some. */
+export interface PostHogLike {
+  __loaded?: boolean
+  init?(apiKey: string, config?: Record<string, unknown>): unknown
+  register?(props: Record<string, unknown>): void
+  unregister?(name: string): void
+  get_session_id?(): string
+  get_session_replay_url?(options?: { withTimestamp?: boolean }): string
+  capture?(event: string, props?: Record<string, unknown>): unknown
+  identify?(id: string, props?: Record<string, unknown>): void
+  reset?(): void
+  startSessionRecording?(): void
+  stopSessionRecording?(): void
+}
+
+export interface PostHogProviderOptions {
+  /** Initialise posthog-js with this key if the page has not already. */
+  apiKey?: string
+  /** PostHog host, e.g. `https://eu.posthog.com` (for init and replay links). */
+  host?: string
+  /** PostHog project id, for replay links when posthog-js cannot make them. */
+  projectId?: string | number
+  /** A posthog-js instance; default `window.posthog`, looked up at each call (PostHog's snippet may still be loading). */
+  instance?: PostHogLike
+}
+
+const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_turn_start_ts']
+
+/**
+ * Links each turn to its PostHog session replay: tags PostHog events while a turn is open,
+ * and gives finished turns `ui_session_id` and `ui_replay_url`.
+ *
+ * @example
+ * import posthog from 'posthog-js'
+ * Lumina.init({ writeKey, endpoint, uiAnalytics: postHogProvider({ instance: posthog }) })
+ */
+export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvider => {
+  const ph = (): PostHogLike | undefined => options.instance || (typeof window != 'undefined' ? (window as { posthog?: PostHogLike }).posthog : undefined)
+  /** The turn whose tags are registered: finishing an older overlapping turn leaves them. */
+  let tagged: string | undefined
+  const provider: UIProvider = {
+    init() {
+      const p = ph()
+      if (options.apiKey && p && !p.__loaded) p.init?.(options.apiKey, options.host ? { api_host: options.host } : {})
+    },
+    getSessionId: () => ph()?.get_session_id?.() || undefined,
+    getReplayUrl() {
+      const p = ph()
+      const url = p?.get_session_replay_url?.({ withTimestamp: true })
+      if (url) return url
+      const id = provider.getSessionId!()
+      return id && options.host && options.projectId ? `${options.host.replace(/\/+$/, '')}/project/${options.projectId}/replay/${id}` : undefined
+    },
+    tagTurn(t) {
+      tagged = t.turnId
+      ph()?.register?.({ [TAGS[0]]: t.sessionId, [TAGS[1]]: t.turnId, [TAGS[2]]: t.seq, [TAGS[3]]: t.startedAt })
+    },
+    untagTurn(turnId) {
+      if (tagged != turnId) return
+      tagged = undefined
+      for (const name of TAGS) ph()?.unregister?.(name)
+    },
+    startReplay: () => ph()?.startSessionRecording?.(),
+    stopReplay: () => ph()?.stopSessionRecording?.(),
+    captureEvent: (name, props) => void ph()?.capture?.(name, props),
+    identify: (id, props) => ph()?.identify?.(id, props),
+    reset: () => ph()?.reset?.(),
+    shutdown() {
+      if (tagged) provider.untagTurn!(tagged)
+    },
+  }
+  return provider
+}
+
+/** A provider that does nothing, for pages without a UI analytics tool. */
+export const createDummyProvider = (): UIProvider => ({})

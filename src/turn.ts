@@ -1,0 +1,203 @@
+import type { SystemProvider, UIProvider } from './types'
+import { newSpanId, traceparentOf } from './lib/ids'
+import { jsonSafe } from './lib/json-safe'
+import { safeCall } from './lib/guard'
+import { debug } from './lib/log'
+import { captureMessages } from './transcript'
+import type { ResolvedConfig } from './config'
+
+export interface TurnDeps {
+  config: ResolvedConfig
+  ui?: UIProvider
+  system?: SystemProvider
+  now: () => number
+  perfNow: () => number
+  /** Queues a `turn` event; `rate` is the sampling rate it passed (undefined: not kept). */
+  emit: (fields: Record<string, unknown>, rate: number | undefined) => void
+  /** The sampling rate a session keeps for a kind, or undefined when it drops it. */
+  sampled: (kind: 'turn' | 'span', traceId: string) => number | undefined
+  /** Turns still open in this page: sent as `incomplete` if the page is hidden first. */
+  open: Set<OpenTurn>
+}
+
+export interface LLMOptions {
+  model?: string
+  prompt_id?: string
+}
+
+export interface ToolOptions {
+  type?: string
+  target?: string
+  version?: string
+}
+
+export interface TurnCtx {
+  turnId: string
+  seq: number
+  traceparent: string
+  wrapLLM<T>(fn: () => T, options?: LLMOptions): T
+  recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T
+  addRetrieval(info: unknown): void
+  annotate(obj: Record<string, unknown>): void
+  setMessages(messages: unknown[]): void
+  finish(): Promise<void>
+}
+
+interface ErrorInfo {
+  type: string
+  message: string
+}
+
+const errorInfo = (e: unknown): ErrorInfo => ({
+  type: (e as Error)?.name || typeof e,
+  message: String((e as Error)?.message ?? e).slice(0, 1024),
+})
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * Runs `fn` and reports how it ended to `done` without changing anything the caller sees:
+ * the same value or promise is returned and the same error is thrown.
+ */
+const observe = <T>(fn: () => T, done: (error?: unknown, failed?: boolean) => void): T => {
+  let result: T
+  try {
+    result = fn()
+  } catch (e) {
+    done(e, true)
+    throw e
+  }
+  const thenable = result as { then?: unknown }
+  if (thenable && typeof thenable.then == 'function')
+    // A second, handled branch: the caller's promise is returned untouched.
+    (result as PromiseLike<unknown>).then(() => done(), (e) => done(e, true))
+  else done()
+  return result
+}
+
+/** An open turn as the page-hide path sees it. */
+export interface OpenTurn {
+  _provisional(): void
+}
+
+/** Page hide: every open turn is sent once as `incomplete`; a later finish() sends the final one. */
+export const sendOpenTurns = (open: Set<OpenTurn>) => open.forEach((t) => t._provisional())
+
+/** One AI chat turn: a child span of the session's trace. */
+export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): TurnCtx => {
+  const { config, now, perfNow } = deps
+  const turnId = newSpanId()
+  const traceparent = traceparentOf(sessionId, turnId)
+  const startedMs = now()
+  const startedPerf = perfNow()
+  const started_at = iso(startedMs)
+  const rate = deps.sampled('turn', sessionId)
+  const spanRate = deps.sampled('span', sessionId)
+  let model: string | undefined
+  let prompt_id: string | undefined
+  let llmMs: number | undefined
+  let status = 'ok'
+  let error: ErrorInfo | undefined
+  let messages: unknown
+  const tool_calls: Record<string, unknown>[] = []
+  const retrievals: unknown[] = []
+  const annotations: Record<string, unknown> = {}
+  let finished: Promise<void> | undefined
+  let provisionalSent = false
+
+  const event = (final: boolean) => {
+    const ended = now()
+    return {
+      turn_id: turnId,
+      seq,
+      traceparent,
+      session_id: sessionId,
+      started_at,
+      ended_at: iso(ended),
+      latency_ms: llmMs ?? Math.round(perfNow() - startedPerf),
+      model,
+      prompt_id,
+      status: final ? status : 'incomplete',
+      error,
+      messages,
+      tool_calls: spanRate && tool_calls.length ? tool_calls : undefined,
+      retrievals: retrievals.length ? retrievals : undefined,
+      annotations: Object.keys(annotations).length ? annotations : undefined,
+      ui_session_id: safeCall<string>(deps.ui, 'getSessionId'),
+      ui_replay_url: safeCall<string>(deps.ui, 'getReplayUrl'),
+    }
+  }
+
+  const self = {
+    turnId,
+    seq,
+    traceparent,
+    wrapLLM<T>(fn: () => T, options: LLMOptions = {}): T {
+      model = options.model ?? model
+      prompt_id = options.prompt_id ?? prompt_id
+      const start = perfNow()
+      return observe(fn, (e, failed) => {
+        llmMs = Math.round((llmMs || 0) + perfNow() - start)
+        if (failed) {
+          error = errorInfo(e)
+          status = error.type == 'AbortError' ? 'aborted' : 'error'
+        }
+        debug('llm call', status, llmMs, 'ms')
+      })
+    },
+    recordTool<T>(name: string, fn: () => T, options: ToolOptions = {}): T {
+      if (!config.enableToolWrapping) return fn()
+      const span: Record<string, unknown> = {
+        span_id: newSpanId(),
+        name: String(name),
+        type: options.type,
+        target: options.target,
+        version: options.version,
+        started_at: iso(now()),
+        status: 'incomplete',
+      }
+      const hookInfo = { turnId, spanId: span.span_id as string, name: span.name as string }
+      tool_calls.push(span)
+      safeCall(deps.system, 'startSpan', hookInfo)
+      const start = perfNow()
+      return observe(fn, (e, failed) => {
+        span.latency_ms = Math.round(perfNow() - start)
+        span.status = failed ? 'error' : 'ok'
+        if (failed) span.error = errorInfo(e)
+        safeCall(deps.system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
+      })
+    },
+    addRetrieval(info: unknown) {
+      retrievals.push(jsonSafe(info))
+    },
+    annotate(obj: Record<string, unknown>) {
+      Object.assign(annotations, jsonSafe(obj))
+    },
+    setMessages(list: unknown[]) {
+      messages = captureMessages(list, config.captureTranscript, config.maskFn)
+    },
+    finish(): Promise<void> {
+      if (!finished) {
+        deps.open.delete(tracked)
+        const e = event(true)
+        if (rate) deps.emit(e, rate)
+        safeCall(deps.ui, 'untagTurn', turnId)
+        safeCall(deps.system, 'endTurn', { turnId }, e)
+        debug('turn finished', seq, e.status)
+        finished = Promise.resolve()
+      }
+      return finished
+    },
+  }
+  const tracked: OpenTurn = {
+    _provisional() {
+      if (!provisionalSent && rate) deps.emit(event(false), rate)
+      provisionalSent = true
+    },
+  }
+  deps.open.add(tracked)
+  safeCall(deps.ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
+  safeCall(deps.system, 'startTurn', { sessionId, turnId, seq, traceparent })
+  debug('turn started', seq, turnId)
+  return self
+}

@@ -1,0 +1,84 @@
+/** How much of a turn's transcript is sent. Plain strings work too: `'masked'`. */
+export const CaptureTranscript = { Full: 'full', Masked: 'masked', None: 'none' } as const
+export type CaptureMode = (typeof CaptureTranscript)[keyof typeof CaptureTranscript]
+
+export interface Message {
+  role?: string
+  content?: unknown
+  [key: string]: unknown
+}
+
+/** Rewrites one string of a transcript under `captureTranscript: 'masked'`. */
+export type MaskFn = (text: string) => string
+
+/** Your UI analytics (session replay) tool, e.g. `postHogProvider()`. Every method is optional. */
+export interface UIProvider {
+  init?(): void
+  getSessionId?(): string | undefined
+  getReplayUrl?(): string | undefined
+  tagTurn?(turn: { sessionId: string; turnId: string; seq: number; startedAt: string }): void
+  untagTurn?(turnId: string): void
+  startReplay?(): void
+  stopReplay?(): void
+  captureEvent?(name: string, properties: Record<string, unknown>): void
+  identify?(userId: string, properties?: Record<string, unknown>): void
+  reset?(): void
+  shutdown?(): void
+}
+
+/** Hooks into your tracing or APM: called around turns and tool spans. Every method is optional. */
+export interface SystemProvider {
+  startTurn?(turn: { sessionId: string; turnId: string; seq: number; traceparent: string }): void
+  endTurn?(turn: { turnId: string }, event: Record<string, unknown>): void
+  startSpan?(span: { turnId: string; spanId: string; name: string }): void
+  endSpan?(span: { turnId: string; spanId: string; name: string; status: string; latency_ms: number }): void
+}
+
+export interface LuminaConfig {
+  /** Your project's write key, sent as `X-Api-Key`. Required. */
+  writeKey: string
+  /** Ingest origin, e.g. `https://ingest.example.com`. Required. */
+  endpoint: string
+  /** `'full'` (default), `'masked'` or `'none'`. */
+  captureTranscript?: CaptureMode
+  /** Under `'masked'`, rewrites each transcript string; a throw sends `[redacted]`. */
+  maskFn?: MaskFn
+  /** Record `recordTool` calls as spans (default false: `recordTool` just runs `fn`). */
+  enableToolWrapping?: boolean
+  /** How often queued events are sent, in ms (default 5000). */
+  flushIntervalMs?: number
+  /** A batch is sent as soon as the queue passes this many UTF-8 bytes (default 100000). */
+  maxBatchBytes?: number
+  /** UI analytics provider; in the CDN bundle also `'posthog'` or `{ provider: 'posthog', host, projectId }`. */
+  uiAnalytics?: UIProvider | string | { provider: string; host?: string; projectId?: string | number }
+  /** Hooks into your tracing around turns and tool calls. */
+  systemAnalytics?: SystemProvider
+  /** Fractions kept, decided once per session (default 1 each). */
+  sampling?: { turn?: number; uiEvent?: number; span?: number }
+  /** Domain for the `lumina_id` cookie, e.g. `.example.com` to share it across subdomains. */
+  cookieDomain?: string
+  /** Log every SDK operation to the console with a `[lumina]` prefix. */
+  debug?: boolean
+}
+
+/**
+ * What the SDK takes from the browser; tests pass fakes. Every member is optional in
+ * `createLumina(platform)` and defaults to the real browser's.
+ */
+export interface Platform {
+  fetch?: typeof fetch
+  sendBeacon?: (url: string, body: string) => boolean
+  localStorage: () => Storage | null | undefined
+  sessionStorage: () => Storage | null | undefined
+  window?: Window
+  document?: Document
+  now: () => number
+  perfNow: () => number
+  random: () => number
+  setTimeout: (fn: () => void, ms: number) => unknown
+  clearTimeout: (id: unknown) => void
+  isOnline: () => boolean
+}
+
+/** An event line on the wire, before serialisation. */
+export type WireEvent = Record<string, unknown> & { id: string; name: string }

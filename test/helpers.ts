@@ -1,0 +1,190 @@
+import { vi } from 'vitest'
+import { createLumina } from '../src/client'
+import type { LuminaConfig, Platform } from '../src/types'
+
+/** A Web Storage over a Map; `quota` (bytes) makes setItem throw QuotaExceededError; `broken` makes every access throw. */
+export class MemoryStorage implements Storage {
+  map = new Map<string, string>()
+  quota = Infinity
+  broken = false
+  get length() {
+    return this.map.size
+  }
+  private check() {
+    if (this.broken) throw new DOMException('The operation is insecure.', 'SecurityError')
+  }
+  clear() {
+    this.check()
+    this.map.clear()
+  }
+  getItem(key: string) {
+    this.check()
+    return this.map.get(key) ?? null
+  }
+  key(i: number) {
+    return [...this.map.keys()][i] ?? null
+  }
+  removeItem(key: string) {
+    this.check()
+    this.map.delete(key)
+  }
+  setItem(key: string, value: string) {
+    this.check()
+    let used = value.length
+    for (const [k, v] of this.map) if (k != key) used += v.length
+    if (used > this.quota) throw new DOMException('quota', 'QuotaExceededError')
+    this.map.set(key, String(value))
+  }
+}
+
+/** A document with a cookie jar and a settable visibility; an EventTarget so listeners stay per test. */
+export class FakeDocument extends EventTarget {
+  visibilityState: DocumentVisibilityState = 'visible'
+  jar = new Map<string, string>()
+  cookieWrites: string[] = []
+  cookiesDisabled = false
+  get cookie() {
+    if (this.cookiesDisabled) throw new DOMException('cookies disabled', 'SecurityError')
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+  set cookie(value: string) {
+    if (this.cookiesDisabled) throw new DOMException('cookies disabled', 'SecurityError')
+    this.cookieWrites.push(value)
+    const [pair, ...attrs] = value.split('; ')
+    const eq = pair.indexOf('=')
+    if (attrs.some((a) => a == 'Max-Age=0')) this.jar.delete(pair.slice(0, eq))
+    else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1))
+  }
+}
+
+export interface Sent {
+  url: string
+  body: string
+  keepalive: boolean
+  headers: Record<string, string>
+  ids: string[]
+  events: Record<string, any>[]
+  via: 'fetch' | 'beacon'
+}
+
+type Reply = number | 'network' | 'hang' | { status: number; headers?: Record<string, string> }
+
+/**
+ * A recording network: `fetch` and `sendBeacon` fakes. `reply` decides each fetch's fate;
+ * `delivered()` is what a collector would have stored (2xx fetches and accepted beacons).
+ */
+export const fakeNetwork = () => {
+  const sent: Sent[] = []
+  const accepted: Sent[] = []
+  let reply: (req: Sent) => Reply = () => 200
+  let beaconAccepts = true
+  const record = (url: string, body: string, via: Sent['via'], keepalive = false, headers = {}): Sent => {
+    const events = body.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const req = { url, body, keepalive, headers, events, ids: events.map((e) => e.id), via }
+    sent.push(req)
+    return req
+  }
+  const fetch = vi.fn(async (url: string | URL | Request, init: RequestInit = {}) => {
+    const req = record(String(url), String(init.body), 'fetch', !!init.keepalive, { ...(init.headers as Record<string, string>) })
+    const r = reply(req)
+    if (r == 'network') throw new TypeError('Failed to fetch')
+    if (r == 'hang')
+      return new Promise<Response>((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    const { status, headers } = typeof r == 'number' ? { status: r, headers: {} } : r
+    if (status >= 200 && status < 300) accepted.push(req)
+    return new Response(status == 204 ? null : '{}', { status, headers })
+  })
+  const sendBeacon = vi.fn((url: string, body: string) => {
+    const req = record(url, body, 'beacon')
+    if (beaconAccepts) accepted.push(req)
+    return beaconAccepts
+  })
+  return {
+    fetch: fetch as unknown as typeof globalThis.fetch,
+    sendBeacon,
+    sent,
+    /** Ids the collector stored, with repeats (a duplicate shows twice). */
+    delivered: () => accepted.flatMap((r) => r.ids),
+    events: () => accepted.flatMap((r) => r.events),
+    set reply(fn: (req: Sent) => Reply) {
+      reply = fn
+    },
+    set beaconAccepts(v: boolean) {
+      beaconAccepts = v
+    },
+  }
+}
+
+export type FakeNetwork = ReturnType<typeof fakeNetwork>
+
+/** One browser "page": its storage outlives the SDK instance so reloads can be simulated. */
+export const fakeBrowser = () => {
+  const local = new MemoryStorage()
+  const session = new MemoryStorage()
+  const net = fakeNetwork()
+  let doc = new FakeDocument()
+  let win = Object.assign(new EventTarget(), { location: { protocol: 'https:' } })
+  let online = true
+  const platform = (): Partial<Platform> => ({
+    fetch: net.fetch,
+    sendBeacon: net.sendBeacon,
+    localStorage: () => local,
+    sessionStorage: () => session,
+    document: doc as unknown as Document,
+    window: win as unknown as Window,
+    isOnline: () => online,
+  })
+  const browser = {
+    local,
+    session,
+    net,
+    get doc() {
+      return doc
+    },
+    get win() {
+      return win
+    },
+    /** A new SDK instance on this page (a fresh load when `reload()` was called first). */
+    sdk(config: Partial<LuminaConfig> = {}, extra: Partial<Platform> = {}) {
+      const lumina = createLumina({ ...platform(), ...extra })
+      lumina.init({ writeKey: 'wk_test', endpoint: 'https://ingest.test', ...config } as LuminaConfig)
+      return lumina
+    },
+    /** The old page is gone: its listeners no longer fire. Cookies and storage stay. */
+    reload() {
+      const jar = doc.jar
+      doc = new FakeDocument()
+      doc.jar = jar
+      win = Object.assign(new EventTarget(), { location: { protocol: 'https:' } })
+    },
+    hide() {
+      doc.visibilityState = 'hidden'
+      doc.dispatchEvent(new Event('visibilitychange'))
+    },
+    show() {
+      doc.visibilityState = 'visible'
+      doc.dispatchEvent(new Event('visibilitychange'))
+    },
+    pagehide() {
+      win.dispatchEvent(new Event('pagehide'))
+    },
+    setOnline(v: boolean) {
+      online = v
+      if (v) win.dispatchEvent(new Event('online'))
+    },
+  }
+  return browser
+}
+
+/** Lets every pending promise and timer due within `ms` run. */
+export const tick = (ms = 0) => vi.advanceTimersByTimeAsync(ms)
+
+/** Opens a session and completes one turn. */
+export const oneTurn = async (lumina: ReturnType<typeof createLumina>, fill?: (turn: any) => void) => {
+  const s = await lumina.session.start()
+  const turn = s.turn()
+  await turn.wrapLLM(() => Promise.resolve('hi'), { model: 'gpt-test', prompt_id: 'p1' })
+  fill?.(turn)
+  await turn.finish()
+  return turn
+}

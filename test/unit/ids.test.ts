@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import { parseTraceParent } from '@opentelemetry/core'
+import { newSpanId, newTraceId, traceIdOf, traceparentOf, uuid } from '../../src/lib/ids'
+import { jsonSafe, utf8Bytes } from '../../src/lib/json-safe'
+import { fakeBrowser } from '../helpers'
+
+describe('ids', () => {
+  it('traceparents are valid per the W3C propagator of @opentelemetry/core', async () => {
+    for (let i = 0; i < 200; i++) {
+      const tp = traceparentOf(newTraceId(), newSpanId())
+      const ctx = parseTraceParent(tp)
+      expect(ctx).not.toBeNull()
+      expect(tp).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      expect(ctx!.traceFlags).toBe(1)
+    }
+    const b = fakeBrowser()
+    const s = await b.sdk().session.start()
+    const turn = s.turn()
+    expect(parseTraceParent(s.traceparent)).not.toBeNull()
+    expect(parseTraceParent(turn.traceparent)!.traceId).toBe(s.sessionId)
+    expect(parseTraceParent(turn.traceparent)!.spanId).toBe(turn.turnId)
+  })
+
+  it('traceIdOf rejects what the spec rejects', () => {
+    expect(traceIdOf('00-' + '0'.repeat(32) + '-' + '1'.repeat(16) + '-01')).toBeUndefined()
+    expect(traceIdOf('00-' + '1'.repeat(32) + '-' + '0'.repeat(16) + '-01')).toBeUndefined()
+    expect(traceIdOf('00-' + 'A'.repeat(32) + '-' + '1'.repeat(16) + '-01')).toBeUndefined()
+    expect(traceIdOf('01-' + '1'.repeat(32) + '-' + '1'.repeat(16) + '-01')).toBeUndefined()
+    expect(traceIdOf(null)).toBeUndefined()
+    expect(traceIdOf('00-' + 'a'.repeat(32) + '-' + '1'.repeat(16) + '-01')).toBe('a'.repeat(32))
+  })
+
+  it('uuids are v4 and unique', () => {
+    const seen = new Set(Array.from({ length: 2000 }, uuid))
+    expect(seen.size).toBe(2000)
+    for (const id of [...seen].slice(0, 50)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+})
+
+describe('json-safe', () => {
+  it('cuts cycles, drops functions and symbols, stringifies BigInt, caps strings and depth', () => {
+    const a: any = { n: 1, f() {}, s: Symbol('x'), big: 2n ** 70n, long: 'x'.repeat(10_000), date: new Date(0), err: new TypeError('bad') }
+    a.me = a
+    a.deep = { l1: { l2: { l3: { l4: { l5: { l6: { l7: { l8: { l9: 1 } } } } } } } } }
+    const out = jsonSafe(a) as any
+    expect(out.f).toBeUndefined()
+    expect(out.s).toBeUndefined()
+    expect(out.big).toBe((2n ** 70n).toString())
+    expect(out.me).toBe('[circular]')
+    expect(out.long.length).toBeLessThan(8300)
+    expect(out.date).toBe('1970-01-01T00:00:00.000Z')
+    expect(out.err).toEqual({ type: 'TypeError', message: 'bad' })
+    expect(JSON.stringify(out)).toContain('[depth]')
+    expect(() => JSON.stringify(out)).not.toThrow()
+  })
+
+  it('a shared (non-circular) object appears twice', () => {
+    const shared = { x: 1 }
+    expect(jsonSafe({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } })
+  })
+
+  it('a throwing getter is skipped', () => {
+    const o = { ok: 1, get bad() {
+      throw new Error('nope')
+    } }
+    expect(jsonSafe(o)).toEqual({ ok: 1 })
+  })
+
+  it('counts UTF-8 bytes like TextEncoder', () => {
+    for (const s of ['abc', 'é', '€', '😀', 'a😀é€\n"']) expect(utf8Bytes(s)).toBe(new TextEncoder().encode(s).length)
+  })
+})

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config'
+
+// Two projects: unit tests in jsdom, real-browser tests in Chromium (one file at a time:
+// the machine has 2 cores and each file starts its own browser).
+export default defineConfig({
+  define: { __VERSION__: JSON.stringify('0.0.0-test') },
+  test: {
+    maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', environment: 'jsdom', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
