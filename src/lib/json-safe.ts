@@ -5,54 +5,35 @@ const MAX_ITEMS = 200
 export const TRUNCATED = '…[truncated]'
 
 /**
- * A copy of `value` that JSON.stringify can always encode: cycles cut, functions and symbols
- * dropped, BigInt as string, Errors as {type, message}, strings, arrays and depth capped.
- * `mapString` lets a capture mode rewrite each string leaf (masking).
+ * A copy of `value` that JSON can always encode: cycles cut, functions and symbols dropped,
+ * BigInt as string, Errors as {type, message}, strings, arrays and depth capped. Built on
+ * JSON.stringify's replacer, which already drops functions and applies toJSON (Dates).
+ * `mapString` lets a capture mode rewrite each string (masking); it gets the string's key.
  */
-export const jsonSafe = (
-  value: unknown,
-  maxString = MAX_STRING,
-  mapString?: (s: string, key: string) => string,
-): unknown => {
-  const seen: object[] = []
-  const walk = (v: unknown, key: string, depth: number): unknown => {
-    if (typeof v == 'string') {
-      const s = mapString ? mapString(v, key) : v
-      return s.length > maxString ? s.slice(0, maxString) + TRUNCATED : s
-    }
-    if (typeof v == 'number') return isFinite(v) ? v : String(v)
-    if (typeof v == 'boolean' || v === null) return v
-    if (typeof v == 'bigint') return v.toString()
-    if (typeof v != 'object') return undefined // functions, symbols, undefined
-    if (seen.includes(v)) return '[circular]'
-    if (depth >= MAX_DEPTH) return '[depth]'
-    if (v instanceof Date) return isNaN(+v) ? null : v.toISOString()
-    if (v instanceof Error) return { type: v.name, message: walk(v.message, 'message', depth + 1) }
-    seen.push(v)
-    let out: unknown
-    if (Array.isArray(v)) {
-      out = v.slice(0, MAX_ITEMS).map((item) => walk(item, key, depth + 1) ?? null)
-      if (v.length > MAX_ITEMS) (out as unknown[]).push(TRUNCATED)
-    } else {
-      const obj: Record<string, unknown> = {}
-      let n = 0
-      for (const k in v) {
-        if (n++ >= MAX_ITEMS) {
-          obj[TRUNCATED] = true
-          break
-        }
-        let item: unknown
-        try {
-          item = walk((v as Record<string, unknown>)[k], k, depth + 1) // getters can throw
-        } catch {}
-        if (item !== undefined) obj[k] = item
+export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: (s: string, key: string) => string): any => {
+  /** The objects from the root down to the one being written: a value among them is a cycle. */
+  const path: unknown[] = []
+  try {
+    const json = JSON.stringify(value, function (this: unknown, key: string, v: any) {
+      if (typeof v == 'bigint') return String(v)
+      if (typeof v == 'string') {
+        if (mapString) v = mapString(v, key)
+        return v.length > maxString ? v.slice(0, maxString) + TRUNCATED : v
       }
-      out = obj
-    }
-    seen.pop()
-    return out
+      if (v && typeof v == 'object') {
+        path.length = path.indexOf(this) + 1 // `this` is the holder: drop what is below it
+        if (path.includes(v)) return '[circular]'
+        if (path.length >= MAX_DEPTH) return '[depth]'
+        if (v instanceof Error) v = { type: v.name, message: v.message }
+        if (Array.isArray(v) && v.length > MAX_ITEMS) v = v.slice(0, MAX_ITEMS).concat(TRUNCATED)
+        path.push(v)
+      }
+      return v
+    })
+    return json === undefined ? undefined : JSON.parse(json)
+  } catch {
+    return '[unserializable]' // a getter that throws
   }
-  return walk(value, '', 0)
 }
 
 /** UTF-8 byte length without allocating (TextEncoder would copy the string). */

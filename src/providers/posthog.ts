@@ -37,41 +37,43 @@ const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_
  * Lumina.init({ writeKey, endpoint, uiAnalytics: postHogProvider({ instance: posthog }) })
  */
 export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvider => {
-  const ph = (): PostHogLike | undefined => options.instance || (typeof window != 'undefined' ? (window as { posthog?: PostHogLike }).posthog : undefined)
+  /** Calls a posthog-js method if posthog and the method are there (PostHog's snippet stub lacks some). */
+  const ph = (method: keyof PostHogLike, ...args: unknown[]): any => {
+    const p = options.instance || (typeof window != 'undefined' ? (window as { posthog?: PostHogLike }).posthog : undefined)
+    return (p?.[method] as Function | undefined)?.apply(p, args)
+  }
   /** The turn whose tags are registered: finishing an older overlapping turn leaves them. */
   let tagged: string | undefined
-  const provider: UIProvider = {
+  const untagTurn = (turnId: string) => {
+    if (tagged == turnId) {
+      tagged = undefined
+      for (const name of TAGS) ph('unregister', name)
+    }
+  }
+  const getSessionId = () => ph('get_session_id') || undefined
+  return {
     init() {
-      const p = ph()
-      if (options.apiKey && p && !p.__loaded) p.init?.(options.apiKey, options.host ? { api_host: options.host } : {})
+      const p = options.instance || (window as { posthog?: PostHogLike }).posthog
+      if (options.apiKey && p && !p.__loaded) ph('init', options.apiKey, options.host ? { api_host: options.host } : {})
     },
-    getSessionId: () => ph()?.get_session_id?.() || undefined,
+    getSessionId,
     getReplayUrl() {
-      const p = ph()
-      const url = p?.get_session_replay_url?.({ withTimestamp: true })
-      if (url) return url
-      const id = provider.getSessionId!()
-      return id && options.host && options.projectId ? `${options.host.replace(/\/+$/, '')}/project/${options.projectId}/replay/${id}` : undefined
+      const id = getSessionId()
+      const { host, projectId } = options
+      return ph('get_session_replay_url', { withTimestamp: true }) || (id && host && projectId ? `${host.replace(/\/+$/, '')}/project/${projectId}/replay/${id}` : undefined)
     },
     tagTurn(t) {
       tagged = t.turnId
-      ph()?.register?.({ [TAGS[0]]: t.sessionId, [TAGS[1]]: t.turnId, [TAGS[2]]: t.seq, [TAGS[3]]: t.startedAt })
+      ph('register', { [TAGS[0]]: t.sessionId, [TAGS[1]]: t.turnId, [TAGS[2]]: t.seq, [TAGS[3]]: t.startedAt })
     },
-    untagTurn(turnId) {
-      if (tagged != turnId) return
-      tagged = undefined
-      for (const name of TAGS) ph()?.unregister?.(name)
-    },
-    startReplay: () => ph()?.startSessionRecording?.(),
-    stopReplay: () => ph()?.stopSessionRecording?.(),
-    captureEvent: (name, props) => void ph()?.capture?.(name, props),
-    identify: (id, props) => ph()?.identify?.(id, props),
-    reset: () => ph()?.reset?.(),
-    shutdown() {
-      if (tagged) provider.untagTurn!(tagged)
-    },
+    untagTurn,
+    startReplay: () => ph('startSessionRecording'),
+    stopReplay: () => ph('stopSessionRecording'),
+    captureEvent: (name, props) => ph('capture', name, props),
+    identify: (id, props) => ph('identify', id, props),
+    reset: () => ph('reset'),
+    shutdown: () => tagged && untagTurn(tagged),
   }
-  return provider
 }
 
 /** A provider that does nothing, for pages without a UI analytics tool. */

@@ -59,11 +59,12 @@ describe('json-safe', () => {
     expect(jsonSafe({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } })
   })
 
-  it('a throwing getter is skipped', () => {
+  it('a throwing getter gives a marker, never a throw', () => {
     const o = { ok: 1, get bad() {
       throw new Error('nope')
     } }
-    expect(jsonSafe(o)).toEqual({ ok: 1 })
+    expect(jsonSafe(o)).toBe('[unserializable]')
+    expect(jsonSafe({ a: [o] }, 10)).toBe('[unserializable]')
   })
 
   it('counts UTF-8 bytes like TextEncoder', () => {

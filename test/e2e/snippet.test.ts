@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { describeBrowser, dist, launch, snippetFor, startServer, until, type TestServer } from './harness'
+
+let server: TestServer
+let browser: Browser
+
+/** A chat page: the snippet, init, and a `chat()` that runs one turn around a fake LLM. */
+const chatPage = (snippet: string, extra = '', nonce = '') => `<!doctype html><html><head>
+${snippet}
+<script${nonce ? ` nonce="${nonce}"` : ''}>
+  window.errors = []
+  window.addEventListener('error', (e) => errors.push(String(e.message)))
+  window.addEventListener('unhandledrejection', (e) => errors.push('unhandled: ' + e.reason))
+  lumina.init({ writeKey: 'wk_e2e', endpoint: ENDPOINT, flushIntervalMs: 200, captureTranscript: 'full' })
+  window.chat = async (text) => {
+    const session = await lumina.session.start()
+    const turn = session.turn()
+    const reply = await turn.wrapLLM(() => new Promise((r) => setTimeout(() => r('echo: ' + text), 20)), { model: 'fake-1', prompt_id: 'p-e2e' })
+    turn.setMessages([{ role: 'user', content: text }, { role: 'assistant', content: reply }])
+    turn.finish()
+    return reply
+  }
+  ${extra}
+</script></head><body><p>chat</p></body></html>`
+
+const open = async (path: string): Promise<Page> => {
+  const page = await browser.newPage()
+  await page.goto(server.origin + path, { waitUntil: 'domcontentloaded' })
+  return page
+}
+
+beforeAll(async () => {
+  server = await startServer()
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+const page = (path: string, html: string, headers?: Record<string, string>) => server.page(path, html.replace('ENDPOINT', JSON.stringify(server.endpoint)), headers)
+
+describeBrowser('snippet and CDN bundle in Chromium', () => {
+  it('calls made before a slow bundle (500 ms) all run, in order, and the turn arrives with the contract fields', async () => {
+    server.hook((req, res) => {
+      if (!req.url?.startsWith('/slow/lumina.min.js')) return
+      setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js')), 500)
+      return true
+    })
+    page('/early', chatPage(snippetFor('/slow/lumina.min.js'), `
+      window.log = []
+      window.early = (async () => {
+        lumina.identify('user_e2e', { plan: 'pro' }).then(() => log.push('identify'))
+        const id = lumina.getDistinctId().then((id) => log.push('id:' + id))
+        const reply = await chat('hello')
+        log.push('reply:' + reply)
+        await lumina.flush()
+        log.push('flushed')
+        return log
+      })()`))
+    const p = await open('/early')
+    const loadedEarly = await p.evaluate(() => !!(window as any).lumina._loaded)
+    expect(loadedEarly).toBe(false)
+    const log = await p.evaluate(() => (window as any).early)
+    // identify ran before getDistinctId (which sees its id); its promise settles after its flush
+    expect(log.sort()).toEqual(['flushed', 'id:user_e2e', 'identify', 'reply:echo: hello'])
+    const turn = await until(() => server.events().find((e) => e.name == 'turn' && e.distinct_id == 'user_e2e'))
+    expect(turn).toMatchObject({ source: 'sdk', model: 'fake-1', prompt_id: 'p-e2e', status: 'ok', seq: 1 })
+    expect(turn.traceparent).toBe(`00-${turn.session_id}-${turn.turn_id}-01`)
+    expect(turn.messages[0]).toEqual({ role: 'user', content: 'hello' })
+    expect(server.received.some((r) => r.apiKey == 'wk_e2e' && r.contentType == 'application/x-ndjson')).toBe(true)
+    expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+    await p.close()
+  })
+
+  it('turn.finish() not awaited, then navigation at once: the turn still arrives', async () => {
+    page('/leave', chatPage(snippetFor('/dist/lumina.min.js'), `
+      window.leave = async () => {
+        const s = await lumina.session.start()
+        const t = s.turn()
+        await t.wrapLLM(() => Promise.resolve('x'), { model: 'leaving' })
+        t.finish()
+        location.href = '/elsewhere'
+      }`))
+    server.page('/elsewhere', '<!doctype html><p>elsewhere</p>')
+    const p = await open('/leave')
+    await p.waitForFunction(() => (window as any).lumina._loaded)
+    await Promise.all([p.waitForURL('**/elsewhere'), p.evaluate(() => (window as any).leave())])
+    const turn = await until(() => server.events().find((e) => e.model == 'leaving'))
+    const req = server.received.find((r) => r.events.includes(turn))!
+    expect(req.url).toContain('?key=wk_e2e')
+    expect(req.contentType).toBe('text/plain;charset=UTF-8')
+    await p.close()
+  })
+
+  for (const [fault, route] of [
+    ['404', '/missing/lumina.min.js'],
+    ['aborted request', '/abort/lumina.min.js'],
+    ['SRI mismatch', '/tampered/lumina.min.js'],
+    ['a surrogate script that loads but installs nothing', '/surrogate/lumina.min.js'],
+  ] as const) {
+    it(`bundle blocked (${fault}): the chat still gets its LLM result, no error reaches the page`, async () => {
+      server.hook((req, res) => {
+        if (req.url?.startsWith('/abort/')) return req.socket.destroy(), true
+        if (req.url?.startsWith('/tampered/')) return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js') + '\n//x'), true
+        if (req.url?.startsWith('/surrogate/')) return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end('/* blocked by an ad blocker */'), true
+      })
+      page('/blocked' + route.split('/')[1], chatPage(snippetFor(route, true)))
+      const p = await open('/blocked' + route.split('/')[1])
+      const started = Date.now()
+      expect(await p.evaluate(() => (window as any).chat('still here'))).toBe('echo: still here')
+      expect(Date.now() - started).toBeLessThan(4000) // failure is seen at once, not after the 5 s stall timer
+      expect(await p.evaluate(async () => [await (window as any).lumina.flush(), await (window as any).lumina.identify('x')])).toEqual([undefined, undefined])
+      expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+      await p.close()
+    })
+  }
+
+  it('a stalled CDN: pending calls resolve after 5 s and the chat works', async () => {
+    server.hook((req) => (req.url?.startsWith('/stall/') ? true : undefined)) // never answers
+    page('/stall', chatPage(snippetFor('/stall/lumina.min.js')))
+    const p = await open('/stall')
+    const t0 = Date.now()
+    expect(await p.evaluate(() => (window as any).chat('waiting'))).toBe('echo: waiting')
+    expect(Date.now() - t0).toBeLessThan(8000)
+    expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+    await p.close()
+  })
+
+  it('a page with a strict CSP (script-src nonce) loads the bundle and sends the turn', async () => {
+    const nonce = 'n0nce' + Date.now()
+    page('/csp', chatPage(snippetFor('/dist/lumina.min.js').replace('<script>', `<script nonce="${nonce}">`), `chat('csp works')`, nonce), {
+      'Content-Security-Policy': `script-src 'nonce-${nonce}'; connect-src ${server.endpoint}; default-src 'self'`,
+    })
+    const p = await open('/csp')
+    await until(() => server.events().find((e) => e.messages?.[0]?.content == 'csp works'))
+    expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+    await p.close()
+  })
+
+  it('collector down for 2 s, then up: every event arrives exactly once', async () => {
+    page('/outage', chatPage(snippetFor('/dist/lumina.min.js')))
+    const p = await open('/outage')
+    await p.waitForFunction(() => (window as any).lumina._loaded)
+    server.collectorDown = true
+    const sessionId = await p.evaluate(async () => {
+      for (let i = 0; i < 5; i++) await (window as any).chat('outage ' + i)
+      return (await (window as any).lumina.session.start()).sessionId
+    })
+    await new Promise((r) => setTimeout(r, 2000))
+    server.collectorDown = false
+    const mine = () => server.events().filter((e) => e.session_id == sessionId && e.name == 'turn')
+    await until(() => mine().length >= 5, 20_000, 'five turns after the outage')
+    await new Promise((r) => setTimeout(r, 500))
+    const ids = mine().map((e) => e.id)
+    expect(new Set(ids).size).toBe(5)
+    expect(ids).toHaveLength(5)
+    expect(mine().map((e) => e.seq).sort()).toEqual([1, 2, 3, 4, 5])
+    await p.close()
+  }, 40_000)
+
+  it('reload mid-session: same session_id, seq continues', async () => {
+    page('/reload', chatPage(snippetFor('/dist/lumina.min.js')))
+    const p = await open('/reload')
+    await p.evaluate(() => (window as any).chat('one'))
+    await p.evaluate(() => (window as any).chat('two'))
+    await p.reload()
+    await p.evaluate(() => (window as any).chat('three'))
+    // What page hide sent before the reload may arrive again from the outbox (its response
+    // never reached the old page): the receiver keeps one per id.
+    const turns = await until(() => {
+      const byId = new Map(server.events().filter((e) => ['one', 'two', 'three'].includes(e.messages?.[0]?.content)).map((e) => [e.id, e]))
+      return byId.size == 3 && [...byId.values()]
+    })
+    expect(new Set(turns.map((t) => t.session_id)).size).toBe(1)
+    expect(turns.map((t) => [t.messages[0].content, t.seq])).toEqual([['one', 1], ['two', 2], ['three', 3]])
+    await p.close()
+  })
+
+  it('the snippet twice and the bundle twice: one lumina, one event per turn', async () => {
+    const snippet = snippetFor('/dist/lumina.min.js')
+    page('/twice', chatPage(snippet + snippet, `
+      const again = document.createElement('script'); again.src = '/dist/lumina.min.js'; document.head.append(again)
+      window.twice = new Promise((r) => again.onload = r).then(() => chat('twice'))`))
+    const p = await open('/twice')
+    await p.evaluate(() => (window as any).twice)
+    await p.evaluate(() => (window as any).lumina.flush())
+    await new Promise((r) => setTimeout(r, 500))
+    expect(server.events().filter((e) => e.messages?.[0]?.content == 'twice')).toHaveLength(1)
+    expect(await p.evaluate(() => document.querySelectorAll('script[src="/dist/lumina.min.js"]').length)).toBe(2)
+    await p.close()
+  })
+
+  it('references taken before load keep working after it', async () => {
+    page('/refs', chatPage(snippetFor('/slow2/lumina.min.js'), `
+      window.refs = { start: lumina.session.start, identify: lumina.identify }`))
+    server.hook((req, res) => {
+      if (!req.url?.startsWith('/slow2/')) return
+      setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js')), 300)
+      return true
+    })
+    const p = await open('/refs')
+    await p.waitForFunction(() => (window as any).lumina._loaded)
+    const sid = await p.evaluate(async () => {
+      await (window as any).refs.identify('ref_user')
+      return (await (window as any).refs.start()).sessionId
+    })
+    expect(sid).toMatch(/^[0-9a-f]{32}$/)
+    expect(await p.evaluate(() => (window as any).lumina.getDistinctId())).toBe('ref_user')
+    await p.close()
+  })
+})

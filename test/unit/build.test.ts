@@ -1,0 +1,39 @@
+// Budgets are code: byte counts of the built files, checked in every `npm test` (after the build).
+import { describe, expect, it } from 'vitest'
+import { readFileSync, existsSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { resolve } from 'node:path'
+
+const dist = (f: string) => readFileSync(resolve(__dirname, '../../dist', f))
+const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8'))
+
+describe('built files', () => {
+  it('snippet.min.js is at most 700 bytes', () => {
+    const bytes = dist('snippet.min.js').length
+    expect(bytes, `snippet.min.js is ${bytes} B; the budget is 700 B`).toBeLessThanOrEqual(700)
+  })
+
+  it('the bundle URL appears in the snippet exactly once, as a double-quoted literal', () => {
+    const snippet = dist('snippet.min.js').toString()
+    const url = `https://cdn.jsdelivr.net/npm/luminasdk@${pkg.version}`
+    expect(snippet.split(url).length - 1).toBe(1)
+    expect(snippet).toContain(`"${url}"`)
+    expect(pkg.jsdelivr).toBe('dist/lumina.min.js') // what jsDelivr serves for that URL
+  })
+
+  it('snippet.html carries the SRI hash of lumina.min.js', () => {
+    const sri = 'sha384-' + createHash('sha384').update(dist('lumina.min.js')).digest('base64')
+    const html = dist('snippet.html').toString()
+    expect(html.startsWith('<script>')).toBe(true)
+    expect(html).toContain(`"${sri}"`)
+    const code = dist('snippet.min.js').toString()
+    expect(html).toContain(code.slice(0, code.lastIndexOf('"'))) // the same loader, one argument more
+  })
+
+  it('ships the ESM entries with types and a source map for the bundle', () => {
+    for (const f of ['esm/index.js', 'esm/index.d.ts', 'esm/providers/posthog.js', 'esm/providers/posthog.d.ts', 'lumina.js', 'lumina.min.js.map'])
+      expect(existsSync(resolve(__dirname, '../../dist', f)), f).toBe(true)
+    expect(pkg.exports['.'].types).toBe('./dist/esm/index.d.ts')
+    expect(pkg.exports['./providers/posthog'].import).toBe('./dist/esm/providers/posthog.js')
+  })
+})
