@@ -4,6 +4,7 @@
  */
 import { createLumina } from './client'
 import { postHogProvider } from './providers/posthog'
+import { ChatInputTracker, bindChatInputs, setChatSink } from './chat-input'
 import type { LuminaConfig } from './types'
 
 type QueueEntry = [method: string, args: unknown[], resolve: (value: unknown) => void]
@@ -29,7 +30,7 @@ if (!target._loaded) {
     lumina.init(config)
   }
   const { identify, reset, getDistinctId, isAnonymous, flush, CaptureTranscript, _track } = lumina
-  const installed = { init, identify, reset, getDistinctId, isAnonymous, flush, CaptureTranscript, _track, _loaded: true }
+  const installed = { init, identify, reset, getDistinctId, isAnonymous, flush, CaptureTranscript, ChatInputTracker, _track, _loaded: true }
   const methods: Record<string, any> = {
     ...installed,
     start: lumina.session.start,
@@ -49,4 +50,6 @@ if (!target._loaded) {
   target._q = { push: call }
   queued.splice(0).forEach(call)
   w.lumina = target
+  setChatSink(lumina)
+  bindChatInputs(document)
 }

@@ -70,6 +70,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   const localKV = webStore(p.localStorage)
   const session = createSession(sessionKV)
   const open = new Set<OpenTurn>()
+  /** Between page hide and show. */
+  let hidden = false
 
   const ids = (domain?: string): Identity => {
     const cookie = cookieStore(() => p.document, {
@@ -103,6 +105,9 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     }
     if (rate < 1) event.sample_rate = rate
     transport.enqueue(serialize(event), ts)
+    // Timers may never fire in a hidden page: what comes in now (an abandoned input, a late
+    // turn) goes out at once on the page-hide path.
+    if (hidden) transport.hide()
     debug('event', name)
   }
 
@@ -131,10 +136,14 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       p.window,
       p.document,
       () => {
+        hidden = true
         sendOpenTurns(open)
         transport.hide()
       },
-      () => id().refresh(),
+      () => {
+        hidden = false
+        id().refresh()
+      },
     )
     p.window?.addEventListener('online', transport.online)
     safeCall(ui, 'init')
@@ -242,11 +251,11 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     /** Queues a UI event (chat input signals), subject to `sampling.uiEvent`. @internal */
     _track: api(
       '_track',
-      (name: string, fields: Record<string, unknown>) => {
-        const traceId = session.current()
+      (name: string, fields: Record<string, unknown>, ownUi?: boolean) => {
+        const traceId = (fields.session_id as string) || session.current()
         const rate = traceId ? sampled('uiEvent', traceId) : config.sampling.uiEvent == 1 ? 1 : undefined
         if (rate) emit(name, fields, rate)
-        safeCall(ui, 'captureEvent', name, fields)
+        if (!ownUi) safeCall(ui, 'captureEvent', name, fields)
       },
       () => undefined,
     ),

@@ -10,9 +10,12 @@
  * turn.finish()
  */
 import { createLumina } from './client'
+import { setChatSink } from './chat-input'
 
 export const Lumina = createLumina()
 export default Lumina
+setChatSink(Lumina)
+export { ChatInputTracker, bindChatInputs } from './chat-input'
 export { createLumina, noopTurn } from './client'
 export type { Lumina as LuminaInstance, SessionCtx, IdentifyOptions } from './client'
 export type { TurnCtx, LLMOptions, ToolOptions } from './turn'

@@ -114,7 +114,7 @@ export const snippetFor = (bundleUrl: string, html = false) => {
 }
 
 /** Polls until `check` returns truthy (or throws after `ms`). */
-export const until = async <T>(check: () => T, ms = 15_000, what = 'condition'): Promise<T> => {
+export const until = async <T>(check: () => T | undefined | null | false | 0 | '', ms = 15_000, what = 'condition'): Promise<T> => {
   const end = Date.now() + ms
   for (;;) {
     const v = check()

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { describeBrowser, launch, snippetFor, startServer, until, type TestServer } from './harness'
+
+let server: TestServer
+let browser: Browser
+let page: Page
+
+const SECRET = 'Secret words 12345'
+
+const chatPage = (body: string, script = '') => `<!doctype html><html><head>
+${snippetFor('/dist/lumina.min.js')}
+<script>lumina.init({ writeKey: 'wk_chat', endpoint: ${JSON.stringify('ENDPOINT')}, flushIntervalMs: 100 })</script>
+</head><body>${body}<script>${script}</script></body></html>`
+
+const serve = (path: string, html: string) => server.page(path, html.replace('"ENDPOINT"', JSON.stringify(server.endpoint)))
+
+/** Chat events received from this page's user. */
+let user = ''
+const chatEvents = () => server.events().filter((e) => e.distinct_id == user && e.name.startsWith('chat_'))
+const names = () => chatEvents().map((e) => e.name)
+
+const open = async (path: string) => {
+  page = await browser.newPage()
+  await page.goto(server.origin + path)
+  await page.waitForFunction(() => (window as any).lumina._loaded)
+  user = await page.evaluate(() => (window as any).lumina.getDistinctId())
+}
+
+beforeAll(async () => {
+  server = await startServer()
+  browser = await launch()
+  server.page('/away', '<!doctype html><p>away</p>')
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+beforeEach(async () => {
+  await page?.close().catch(() => {})
+})
+
+/** After the test: the typed text never reached the collector, in any request. */
+const expectNoRawText = () => {
+  const all = JSON.stringify(server.received)
+  expect(all).not.toContain(SECRET)
+  expect(all).not.toContain('Secret words')
+}
+
+describeBrowser('chat inputs bound by data attributes, real keyboard in Chromium', () => {
+  it('form submit (Enter in an input inside a form) counts once, with typing time', async () => {
+    serve('/form', chatPage(`<form onsubmit="event.preventDefault(); this.q.value=''"><input name="q" data-lumina-chat-input><button data-lumina-chat-submit>Send</button></form>`))
+    await open('/form')
+    await page.click('input')
+    await page.keyboard.type(SECRET, { delay: 20 })
+    await page.keyboard.press('Enter')
+    await until(() => names().includes('chat_message_submitted'))
+    await page.waitForTimeout(300)
+    expect(names()).toEqual(['chat_input_started', 'chat_message_submitted'])
+    const sent = chatEvents()[1]
+    expect(sent.character_count).toBe(SECRET.length)
+    expect(sent.typing_duration_ms).toBeGreaterThan(15 * (SECRET.length - 1))
+    expect(sent.content_hash).toMatch(/^[0-9a-f]{64}$/)
+    expectNoRawText()
+  })
+
+  it('the send button click counts once', async () => {
+    serve('/button', chatPage(`<form onsubmit="event.preventDefault()"><input data-lumina-chat-input><button data-lumina-chat-submit>Send</button></form>`))
+    await open('/button')
+    await page.click('input')
+    await page.keyboard.type(SECRET)
+    await page.click('button')
+    await until(() => names().includes('chat_message_submitted'))
+    await page.waitForTimeout(500)
+    expect(names()).toEqual(['chat_input_started', 'chat_message_submitted'])
+    expectNoRawText()
+  })
+
+  it('Enter in a textarea outside a form submits; Shift+Enter makes a newline', async () => {
+    serve('/textarea', chatPage(`<div data-lumina-chat><textarea data-lumina-chat-input></textarea></div>`))
+    await open('/textarea')
+    await page.click('textarea')
+    await page.keyboard.type('first line')
+    await page.keyboard.press('Shift+Enter')
+    await page.keyboard.type(SECRET)
+    await page.waitForTimeout(300)
+    expect(names()).toEqual(['chat_input_started'])
+    expect(await page.inputValue('textarea')).toBe('first line\n' + SECRET)
+    await page.keyboard.press('Enter')
+    await until(() => names().includes('chat_message_submitted'))
+    expect(chatEvents()[1].character_count).toBe(('first line\n' + SECRET).length)
+    expectNoRawText()
+  })
+
+  it('Enter during IME composition does not submit', async () => {
+    serve('/ime', chatPage(`<textarea data-lumina-chat-input></textarea>`))
+    await open('/ime')
+    await page.click('textarea')
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 })
+    // Enter while composing: Chromium reports keyCode 229 / isComposing and commits the text.
+    await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 229 })
+    await cdp.send('Input.insertText', { text: 'にほん' })
+    await page.waitForTimeout(400)
+    expect(names()).not.toContain('chat_message_submitted')
+    await page.keyboard.press('Enter')
+    await until(() => names().includes('chat_message_submitted'))
+  })
+
+  it('blur with unsent text is abandonment', async () => {
+    serve('/blur', chatPage(`<input data-lumina-chat-input><a href="#" id="elsewhere">elsewhere</a>`))
+    await open('/blur')
+    await page.click('input')
+    await page.keyboard.type(SECRET)
+    await page.click('#elsewhere')
+    await until(() => names().includes('chat_input_abandoned'))
+    const e = chatEvents().find((x) => x.name == 'chat_input_abandoned')!
+    expect(e.character_count).toBe(SECRET.length)
+    expect(e.partial_content_hash).toMatch(/^[0-9a-f]{64}$/)
+    expectNoRawText()
+  })
+
+  it('navigation away with unsent text: abandonment arrives (page-hide path)', async () => {
+    serve('/leave', chatPage(`<input data-lumina-chat-input>`))
+    await open('/leave')
+    await page.click('input')
+    await page.keyboard.type(SECRET)
+    await page.goto(server.origin + '/away')
+    const e = await until(() => chatEvents().find((x) => x.name == 'chat_input_abandoned'))
+    expect(e.character_count).toBe(SECRET.length)
+    const req = server.received.find((r) => r.events.includes(e))!
+    expect(req.contentType).toBe('text/plain;charset=UTF-8')
+    expectNoRawText()
+  })
+
+  it('an input inserted 1 s after load is bound', async () => {
+    serve('/later', chatPage(``, `setTimeout(() => { const t = document.createElement('textarea'); t.setAttribute('data-lumina-chat-input', ''); document.body.append(t) }, 1000)`))
+    await open('/later')
+    await page.waitForSelector('textarea', { timeout: 3000 })
+    await page.click('textarea')
+    await page.keyboard.type('late input')
+    await page.keyboard.press('Enter')
+    await until(() => names().includes('chat_message_submitted'))
+  })
+
+  it('a contenteditable div works', async () => {
+    serve('/editable', chatPage(`<div contenteditable="true" data-lumina-chat-input style="min-height:2em"></div>`))
+    await open('/editable')
+    await page.click('[contenteditable]')
+    await page.keyboard.type(SECRET)
+    await page.keyboard.press('Enter')
+    await until(() => names().includes('chat_message_submitted'))
+    expect(chatEvents().find((e) => e.name == 'chat_message_submitted')!.character_count).toBe(SECRET.length)
+    expectNoRawText()
+  })
+})
