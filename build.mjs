@@ -68,4 +68,7 @@ const snippet = fill(cdnUrl)
 writeFileSync('dist/snippet.min.js', snippet)
 writeFileSync('dist/snippet.html', `<script>${fill(cdnUrl, sri)}</script>\n`)
 writeFileSync('dist/sri.txt', sri + '\n')
+// The demo page: the same generated snippet, loading the bundle from the demo server.
+const demo = readFileSync('demo.html', 'utf8')
+writeFileSync('dist/demo.html', demo.replace('<!-- LUMINA_SNIPPET -->', `<script>${fill('/lumina.min.js', sri)}</script>`))
 console.log(`built dist/ — snippet ${Buffer.byteLength(snippet)} B, lumina.min.js ${Buffer.byteLength(min.code)} B`)

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Browser } from 'playwright-core'
+// @ts-expect-error plain ESM module without types
+import { startDemo } from '../../demo/server.mjs'
+import { describeBrowser, launch } from './harness'
+
+let browser: Browser
+let demo: { url: string; close(): Promise<void> }
+const dataDir = mkdtempSync(join(tmpdir(), 'lumina-demo-'))
+const OUT = resolve(__dirname, '../../test-results')
+
+beforeAll(async () => {
+  demo = await startDemo({ port: 0, dataDir, quiet: true })
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+  await demo?.close()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describeBrowser('the demo (npm start)', () => {
+  it('a message sent in the demo chat shows up as a turn in the live panel', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(demo.url)
+    await page.waitForFunction(() => (window as any).lumina._loaded)
+    await page.click('#input')
+    await page.keyboard.type('What is the weather in Lisbon?')
+    await page.keyboard.press('Enter')
+    const turn = page.locator('#events .turn').first()
+    await turn.waitFor({ timeout: 15_000 })
+    await page.waitForFunction(() => /status-(ok|error)/.test(document.querySelector('#events .turn')?.innerHTML || ''), null, { timeout: 15_000 })
+    const text = await turn.innerText()
+    expect(text).toMatch(/Turn #1/)
+    expect(text).toMatch(/\d+ ms/)
+    expect(text).toContain('weather') // the tool call
+    await page.waitForSelector('#events [data-event=chat_message_submitted]', { timeout: 10_000 })
+    mkdirSync(OUT, { recursive: true })
+    await page.screenshot({ path: join(OUT, 'demo.png') })
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})
