@@ -46,8 +46,6 @@ const visibleNow = () => {
 export class ChatInputTracker {
   /** Visible time of the first keystroke of the message being typed. */
   private _start?: number
-  /** Last hash computed ahead (text and hash), so page hide can report without waiting. */
-  _ready?: [string, string]
 
   constructor(
     private _ui?: UIProvider,
@@ -55,56 +53,42 @@ export class ChatInputTracker {
     private _sink?: ChatSink,
   ) {}
 
-  private _emit(name: string, fields: Record<string, unknown>) {
-    const sink = this._sink || defaultSink
-    const all = this._sessionId ? { session_id: this._sessionId, ...fields } : fields
-    safeCall(sink, '_track', name, all, !!this._ui)
-    safeCall(this._ui, 'captureEvent', name, all)
+  private _send(name: string, fields: Record<string, unknown>) {
+    if (this._sessionId) fields.session_id = this._sessionId
+    safeCall(this._sink || defaultSink, '_track', name, fields, !!this._ui)
+    safeCall(this._ui, 'captureEvent', name, fields)
   }
 
-  private _duration() {
-    return this._start === undefined ? 0 : Math.round(visibleNow() - this._start)
-  }
-
-  private _hashed(name: string, key: string, value: string, fields: Record<string, unknown>) {
+  /**
+   * Sends a signal about typed text: only its length and salted hash. `now` (page hide)
+   * cannot wait for SubtleCrypto, which is asynchronous: it uses the synchronous hash.
+   */
+  private _sendText(name: string, fields: Record<string, unknown>, value: string, hashKey: string, now?: boolean) {
+    fields.typing_duration_ms = this._start === undefined ? 0 : Math.round(visibleNow() - this._start)
+    fields.character_count = value.length
+    this._start = undefined
     const salted = saltFor(this._sessionId || '') + value
-    const ready = this._ready
-    const send = (h: string) => this._emit(name, { ...fields, character_count: value.length, [key]: h })
-    if (ready && ready[0] == value) send(ready[1])
-    else hash(salted).then(send)
-  }
-
-  /** Hashes the current text ahead of time (the bound inputs call it as the user types). */
-  _prehash(value: string) {
-    const salted = saltFor(this._sessionId || '') + value
-    hash(salted).then((h) => (this._ready = [value, h]))
-  }
-
-  /** Page hide cannot wait for SubtleCrypto: the hash computed ahead, else the sync fallback. */
-  _hashNow(value: string) {
-    const ready = this._ready
-    if (!(ready && ready[0] == value)) this._ready = [value, hashSync(saltFor(this._sessionId || '') + value)]
+    const send = (h: string) => this._send(name, { ...fields, [hashKey]: h })
+    now ? send(hashSync(salted)) : hash(salted).then(send)
   }
 
   /** The user started typing a message (call on the first keystroke). */
   onInputStart() {
-    if (this._start !== undefined) return
-    this._start = visibleNow()
-    this._emit('chat_input_started', {})
+    if (this._start === undefined) {
+      this._start = visibleNow()
+      this._send('chat_input_started', {})
+    }
   }
 
   /** The message was sent: its id, and its text (only hashed and counted). */
   onMessageSubmit(messageId: string, value: string) {
-    const typing_duration_ms = this._duration()
-    this._start = undefined
-    this._hashed('chat_message_submitted', 'content_hash', String(value), { message_id: String(messageId), typing_duration_ms })
+    this._sendText('chat_message_submitted', { message_id: String(messageId) }, String(value), 'content_hash')
   }
 
-  /** The user left a typed message unsent (blur, page hide). */
-  onInputAbandoned(value: string) {
-    const typing_duration_ms = this._duration()
-    this._start = undefined
-    if (value) this._hashed('chat_input_abandoned', 'partial_content_hash', String(value), { typing_duration_ms })
+  /** The user left a typed message unsent (blur, page hide). `now`: the page is going away. */
+  onInputAbandoned(value: string, now?: boolean) {
+    if (value) this._sendText('chat_input_abandoned', {}, String(value), 'partial_content_hash', now)
+    else this._start = undefined
   }
 }
 
@@ -159,8 +143,7 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
     if (!s.active || !text) return
     s.active = false
     live.delete(el)
-    if (now) s.tracker._hashNow(text)
-    s.tracker.onInputAbandoned(text)
+    s.tracker.onInputAbandoned(text, now)
   }
 
   const listeners: [string, (e: any) => void][] = [
@@ -173,7 +156,6 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
         const text = textOf(el)
         if (!text) return
         if (!s.active) (s.active = true), live.add(el), s.tracker.onInputStart()
-        s.tracker._prehash(text)
       },
     ],
     [

@@ -2,7 +2,7 @@ import type { LuminaConfig, Platform, UIProvider } from './types'
 import { CaptureTranscript } from './types'
 import { resolveConfig, type ResolvedConfig } from './config'
 import { browserPlatform } from './platform'
-import { cookieStore, webStore, type KV } from './lib/storage'
+import { cookieStorage, webStore } from './lib/storage'
 import { uuid } from './lib/ids'
 import { guard, safeCall } from './lib/guard'
 import { debug, logError, setDebug } from './lib/log'
@@ -73,14 +73,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   /** Between page hide and show. */
   let hidden = false
 
-  const ids = (domain?: string): Identity => {
-    const cookie = cookieStore(() => p.document, {
-      domain,
-      secure: p.window?.location?.protocol == 'https:',
-      maxAgeDays: 365,
-    })
-    return createIdentity([cookie, localKV] as KV[])
-  }
+  const ids = (domain?: string): Identity =>
+    createIdentity([webStore(() => cookieStorage(p.document!, domain, p.window?.location?.protocol == 'https:')), localKV])
   /** Identity is read on first use, not at import (server-side rendering has no document). */
   const id = () => (identity ||= ids())
 

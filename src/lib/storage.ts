@@ -6,11 +6,14 @@ export interface KV {
   remove(key: string): void
 }
 
+type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
+
 /**
- * Web Storage behind a memory fallback. `getStore` is called on each access because merely
- * reading `window.localStorage` throws where storage is blocked.
+ * A store behind a memory fallback, each access in its own try/catch (Segment's universal
+ * storage). `getStore` is called on each access because merely reading `window.localStorage`
+ * throws where storage is blocked.
  */
-export const webStore = (getStore: () => Storage | null | undefined): KV => {
+export const webStore = (getStore: () => StorageLike | null | undefined): KV => {
   const memory = new Map<string, string>()
   return {
     get(key) {
@@ -38,41 +41,16 @@ export const webStore = (getStore: () => Storage | null | undefined): KV => {
   }
 }
 
-export interface CookieOptions {
-  domain?: string
-  secure: boolean
-  maxAgeDays: number
-}
-
-/** document.cookie as a store; values are URI-encoded. */
-export const cookieStore = (getDoc: () => Document | undefined, options: CookieOptions): KV => {
-  const memory = new Map<string, string>()
-  const write = (key: string, value: string, maxAge: number) => {
-    try {
-      getDoc()!.cookie =
-        `${key}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=/; SameSite=Lax` +
-        (options.domain ? `; Domain=${options.domain}` : '') +
-        (options.secure ? '; Secure' : '')
-    } catch {}
-  }
+/** document.cookie as a Storage: 1 year, SameSite=Lax, Path=/, Secure on https, optional Domain. */
+export const cookieStorage = (doc: Document, domain?: string, secure?: boolean): StorageLike => {
+  const write = (key: string, value: string, maxAge: number) =>
+    (doc.cookie = `${key}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=/; SameSite=Lax${domain ? '; Domain=' + domain : ''}${secure ? '; Secure' : ''}`)
   return {
-    get(key) {
-      try {
-        for (const part of getDoc()!.cookie.split('; ')) {
-          const eq = part.indexOf('=')
-          if (part.slice(0, eq) == key) return decodeURIComponent(part.slice(eq + 1))
-        }
-      } catch {}
-      return memory.get(key) ?? null
+    getItem: (key) => {
+      const m = doc.cookie.match(new RegExp(`(?:^|; )${key}=([^;]*)`))
+      return m ? decodeURIComponent(m[1]) : null
     },
-    set(key, value) {
-      memory.set(key, value)
-      write(key, value, options.maxAgeDays * 86400)
-      return true
-    },
-    remove(key) {
-      memory.delete(key)
-      write(key, '', 0)
-    },
+    setItem: (key, value) => write(key, value, 31536000),
+    removeItem: (key) => write(key, '', 0),
   }
 }
