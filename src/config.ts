@@ -15,22 +15,24 @@ export interface ResolvedConfig {
   debug?: boolean
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v == 'object'
-const isRate = (v: unknown) => v === undefined || (typeof v == 'number' && v >= 0 && v <= 1)
-const type = (t: string) => (v: unknown) => typeof v == t
+const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v == 'object'
+const isType = (t: string) => (v: unknown) => typeof v == t
+const atLeast = (min: number) => (v: unknown) => typeof v == 'number' && v >= min
 
-/** Each option with its check and what it must be; `required` ones may not be absent. */
-const CHECKS: [option: keyof LuminaConfig, ok: (v: any) => boolean, want: string, required?: 1][] = [
-  ['writeKey', (v) => typeof v == 'string' && v != '', 'your project write key (a non-empty string)', 1],
+/** Each option: its check, what it must be, and whether it is required. */
+const CHECKS: [option: string, ok: (v: any) => boolean, want: string, required?: 1][] = [
+  ['writeKey', (v) => typeof v == 'string' && v != '', 'your project write key', 1],
   ['endpoint', (v) => /^https?:\/\/[^/]/.test(v), 'an http(s) URL like "https://ingest.example.com"', 1],
-  ['captureTranscript', (v) => ['full', 'masked', 'none'].includes(v), "'full', 'masked' or 'none'"],
-  ['maskFn', type('function'), 'a function (text) => string'],
-  ['flushIntervalMs', (v) => v >= 100, 'a number of ms ≥ 100'],
-  ['maxBatchBytes', (v) => v >= 1024, 'a number of bytes ≥ 1024'],
-  ['sampling', (v) => isObject(v) && isRate(v.turn) && isRate(v.uiEvent) && isRate(v.span), '{ turn, uiEvent, span } with rates from 0 to 1'],
+  ['captureTranscript', (v) => /^(full|masked|none)$/.test(v), "'full', 'masked' or 'none'"],
+  ['maskFn', isType('function'), 'a function (text) => string'],
+  ['flushIntervalMs', atLeast(100), 'a number ≥ 100'],
+  ['maxBatchBytes', atLeast(1024), 'a number ≥ 1024'],
+  ['sampling', (v) => isObject(v) && ['turn', 'uiEvent', 'span'].every((k) => v[k] === undefined || (v[k] >= 0 && v[k] <= 1)), '{ turn, uiEvent, span } rates from 0 to 1'],
   ['uiAnalytics', isObject, 'a provider object'],
   ['systemAnalytics', isObject, 'a provider object'],
-  ['cookieDomain', type('string'), 'a domain like ".example.com"'],
+  ['cookieDomain', isType('string'), 'a domain like ".example.com"'],
+  ['enableToolWrapping', isType('boolean'), 'true or false'],
+  ['debug', isType('boolean'), 'true or false'],
 ]
 
 /**
@@ -39,18 +41,16 @@ const CHECKS: [option: keyof LuminaConfig, ok: (v: any) => boolean, want: string
  */
 export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
   if (!isObject(c)) return 'init(config) needs a config object'
-  for (const k in c)
-    if (!CHECKS.some(([option]) => option == k) && k != 'debug' && k != 'enableToolWrapping') console.warn(`[lumina] init: unknown option "${k}" ignored`)
+  for (const k in c) if (!CHECKS.some(([option]) => option == k)) console.warn(`[lumina] init: unknown option "${k}" ignored`)
   for (const [option, ok, want, required] of CHECKS) {
-    const v = c[option]
-    if ((required || v !== undefined) && !(typeof v == 'number' ? isFinite(v) && ok(v) : ok(v)))
-      return `init: "${option}" must be ${want}, got ${typeof v == 'string' ? JSON.stringify(v) : typeof v}`
+    const v = (c as any)[option]
+    if ((required || v !== undefined) && !ok(v)) return `init: "${option}" must be ${want}, got ${typeof v == 'string' ? JSON.stringify(v) : typeof v}`
   }
   return {
     captureTranscript: 'masked',
     flushIntervalMs: 5000,
     maxBatchBytes: 100_000,
-    ...(c as Omit<LuminaConfig, 'uiAnalytics'> & { uiAnalytics?: UIProvider }),
+    ...(c as Omit<LuminaConfig, 'uiAnalytics'>),
     endpoint: c.endpoint.replace(/\/+$/, ''),
     sampling: { turn: 1, uiEvent: 1, span: 1, ...c.sampling },
   }
