@@ -22,7 +22,7 @@ await build({
   bundle: true,
   splitting: true,
   format: 'esm',
-  target: 'es2019',
+  target: 'es2020',
   define,
   logLevel: 'warning',
 })

@@ -6,14 +6,16 @@
   if (w.lumina) return // pasted twice, or the ESM build already here: harmless
   let P = Promise
   let failed
-  let turn = { wrapLLM: (f) => f(), recordTool: (n, f) => f() }
+  // The turn a blocked bundle leaves: any method runs the function it is given (wrapLLM,
+  // recordTool) or resolves (finish, annotate, …). A Proxy serves every name, present and
+  // future, in fewer bytes than a list; `then` stays absent so the turn is not thenable.
+  let turn = new Proxy({}, { get: (t, k) => k != 'then' && ((...a) => (a.find((f) => f?.call) || (() => P.resolve()))()) })
   // What a call gives when the bundle never comes: the host's chat must keep working.
   // m > 's' is m == 'start': no other queued name sorts after 's' (a byte-saving trick).
   let fallback = (m) => (m > 's' ? { turn: () => turn } : void 0)
   let stub = (m) => (...a) => new P((r) => (failed ? r(fallback(m)) : l._q.push([m, a, r])))
   let l = (w.lumina = { _q: [], session: { start: stub('start'), clear: stub('clear') } })
-  'init identify reset getDistinctId isAnonymous flush'.split(' ').map((m) => (l[m] = stub(m)))
-  'addRetrieval annotate setMessages finish'.split(' ').map((m) => (turn[m] = () => P.resolve()))
+  'init identify reset getDistinctId isAnonymous flush feedback'.split(' ').map((m) => (l[m] = stub(m)))
   // A bundle that ran sets l._loaded before its load event; a surrogate script does not.
   let fail = () => l._loaded || ((failed = 1), l._q.splice(0).map((e) => e[2](fallback(e[0]))))
   let s = d.createElement('script')

@@ -12,7 +12,8 @@ import { createIdentity, type Identity } from './identity'
 import { createSession } from './session'
 import { createOutbox } from './outbox'
 import { createTransport, type Transport } from './transport'
-import { createTurn, sendOpenTurns, type OpenTurn, type TurnCtx } from './turn'
+import { createTurn, sendOpenTurns, type Feedback, type OpenTurn, type TurnCtx } from './turn'
+import { captureMessages } from './transcript'
 import { SDK, serialize } from './event'
 
 export interface SessionCtx {
@@ -44,6 +45,8 @@ export const noopTurn = (): TurnCtx => ({
   annotate() {},
   setMessages() {},
   finish: () => Promise.resolve(),
+  feedback() {},
+  headers: () => ({ traceparent: '' }),
 })
 
 const noopSession = (): SessionCtx => ({ sessionId: '', traceparent: '', turn: noopTurn })
@@ -103,6 +106,13 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     // turn) goes out at once on the page-hide path.
     if (hidden) transport.hide()
     debug('event', name)
+  }
+
+  /** A `feedback` event for a turn (this page's or an earlier one's); the comment is user text, captured like the transcript. */
+  const feedback = (turnId: string, f: Feedback) => {
+    if (!/^[0-9a-f]{16}$/.test(turnId) || typeof f?.score != 'number' || !isFinite(f.score)) return debug('feedback needs a turn id and { score: number }')
+    const comment = typeof f.comment == 'string' ? captureMessages(f.comment, config.captureTranscript, config.maskFn) : undefined
+    emit('feedback', { turn_id: turnId, score: f.score, comment })
   }
 
   const setup = (c: LuminaConfig) => {
@@ -190,7 +200,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
             traceparent,
             turn: () => {
               try {
-                return createTurn({ config, ui, system: config.systemAnalytics, now: p.now, perfNow: p.perfNow, sampled, open, emit: (f, rate) => emit('turn', f, rate) }, traceId, session.nextSeq(traceId))
+                return createTurn({ config, ui, system: config.systemAnalytics, now: p.now, perfNow: p.perfNow, sampled, open, feedback, emit: (f, rate) => emit('turn', f, rate) }, traceId, session.nextSeq(traceId))
               } catch (e) {
                 debug('turn failed', e)
                 return noopTurn()
@@ -240,6 +250,11 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     getDistinctId: guard('getDistinctId', () => id().get(), () => ''),
     /** Whether identify() has not been called (or reset() was). */
     isAnonymous: guard('isAnonymous', () => id().isAnonymous(), () => true),
+    /**
+     * The user's rating of a turn, by its id (`turn.turnId`): works after finish() and after a reload.
+     * @example lumina.feedback(turnId, { score: 1, comment: 'helpful' })
+     */
+    feedback: api('feedback', feedback, () => undefined),
     /** Sends everything queued; resolves when done (or when sending must wait). Never rejects. */
     flush: api('flush', () => transport.flush(), () => Promise.resolve(), true),
     /** Queues a UI event (chat input signals), subject to `sampling.uiEvent`. @internal */

@@ -4,6 +4,7 @@ import { jsonSafe } from './lib/json-safe'
 import { safeCall } from './lib/guard'
 import { debug } from './lib/log'
 import { captureMessages } from './transcript'
+import { observeStream, readUsage, type Usage } from './llm'
 import type { ResolvedConfig } from './config'
 
 export interface TurnDeps {
@@ -18,11 +19,23 @@ export interface TurnDeps {
   sampled: (kind: 'turn' | 'span', traceId: string) => number | undefined
   /** Turns still open in this page: sent as `incomplete` if the page is hidden first. */
   open: Set<OpenTurn>
+  /** Sends a `feedback` event for a turn. */
+  feedback: (turnId: string, feedback: Feedback) => void
 }
 
 export interface LLMOptions {
   model?: string
   prompt_id?: string
+  /** e.g. 'openai', 'anthropic' (OpenTelemetry's gen_ai.provider.name values). */
+  provider?: string
+  /** The AbortSignal of a streamed call: if it fires, the turn ends as `aborted`. */
+  signal?: AbortSignal
+}
+
+export interface Feedback {
+  /** e.g. 1 / -1 for thumbs, or a 1–5 rating. */
+  score: number
+  comment?: string
 }
 
 export interface ToolOptions {
@@ -41,6 +54,10 @@ export interface TurnCtx {
   annotate(obj: Record<string, unknown>): void
   setMessages(messages: unknown[]): void
   finish(): Promise<void>
+  /** The user's rating of this turn; works after finish() too. */
+  feedback(feedback: Feedback): void
+  /** Headers that make the page's own request to its backend join this turn's trace. */
+  headers(): { traceparent: string }
 }
 
 interface ErrorInfo {
@@ -59,19 +76,20 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * Runs `fn` and reports how it ended to `done` without changing anything the caller sees:
  * the same value or promise is returned and the same error is thrown.
  */
-const observe = <T>(fn: () => T, done: (error?: unknown, failed?: boolean) => void): T => {
+const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: unknown) => void): T => {
   let result: T
   try {
     result = fn()
   } catch (e) {
-    done(e, true)
+    done(true, e)
     throw e
   }
   const thenable = result as { then?: unknown }
   if (thenable && typeof thenable.then == 'function')
-    // A second, handled branch: the caller's promise is returned untouched.
-    (result as PromiseLike<unknown>).then(() => done(), (e) => done(e, true))
-  else done()
+    // A second, handled branch, attached before the caller's: the caller's promise is
+    // returned untouched, and a stream it resolves to is observed before the caller reads it.
+    (result as PromiseLike<unknown>).then((v) => done(false, v), (e) => done(true, e))
+  else done(false, result)
   return result
 }
 
@@ -95,7 +113,11 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
   const spanRate = deps.sampled('span', sessionId)
   let model: string | undefined
   let prompt_id: string | undefined
+  let provider: string | undefined
   let llmMs: number | undefined
+  let ttftMs: number | undefined
+  let outputChars: number | undefined
+  const usage: Usage = {}
   let status = 'ok'
   let error: ErrorInfo | undefined
   let messages: unknown
@@ -115,8 +137,13 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
       started_at,
       ended_at: iso(ended),
       latency_ms: llmMs ?? Math.round(perfNow() - startedPerf),
+      time_to_first_token_ms: ttftMs,
+      output_characters: outputChars,
       model,
+      provider,
       prompt_id,
+      // annotate({ usage }) overrides what the result reported
+      usage: (annotations.usage as Usage) || (Object.keys(usage).length ? usage : undefined),
       status: final ? status : 'incomplete',
       error,
       messages,
@@ -135,14 +162,34 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
     wrapLLM<T>(fn: () => T, options: LLMOptions = {}): T {
       model = options.model ?? model
       prompt_id = options.prompt_id ?? prompt_id
+      provider = options.provider ?? provider
       const start = perfNow()
-      return observe(fn, (e, failed) => {
-        llmMs = Math.round((llmMs || 0) + perfNow() - start)
+      const before = llmMs || 0
+      const ended = (failed: boolean, e?: unknown) => {
+        llmMs = Math.round(before + perfNow() - start)
         if (failed) {
           error = errorInfo(e)
           status = error.type == 'AbortError' ? 'aborted' : 'error'
         }
         debug('llm call', status, llmMs, 'ms')
+      }
+      return observe(fn, (failed, v) => {
+        if (failed) return ended(true, v)
+        readUsage(v, usage)
+        // A stream: time to first token as the user saw it, and its end (or the user stopping it).
+        const streaming = observeStream(
+          v,
+          {
+            first: () => (ttftMs = Math.round(perfNow() - start)),
+            chunk: (chars, chunk) => ((outputChars = (outputChars || 0) + chars), readUsage(chunk, usage)),
+            end: (aborted, e) => {
+              ended(!!e, e)
+              if (aborted) (status = 'aborted'), self.finish()
+            },
+          },
+          options.signal,
+        )
+        if (!streaming) ended(false)
       })
     },
     recordTool<T>(name: string, fn: () => T, options: ToolOptions = {}): T {
@@ -160,7 +207,7 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
       tool_calls.push(span)
       safeCall(deps.system, 'startSpan', hookInfo)
       const start = perfNow()
-      return observe(fn, (e, failed) => {
+      return observe(fn, (failed, e) => {
         span.latency_ms = Math.round(perfNow() - start)
         span.status = failed ? 'error' : 'ok'
         if (failed) span.error = errorInfo(e)
@@ -188,6 +235,10 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
       }
       return finished
     },
+    feedback(feedback: Feedback) {
+      deps.feedback(turnId, feedback)
+    },
+    headers: () => ({ traceparent }),
   }
   const tracked: OpenTurn = {
     _provisional() {

@@ -25,7 +25,15 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   t.addRetrieval({ docs: [1] })
   t.annotate({ a: 1 })
   t.setMessages([{ role: 'user', content: 'hi' }])
+  t.annotate({ usage: { input_tokens: 3, output_tokens: 4 } })
   await t.finish()
+  t.feedback({ score: 1, comment: 'thanks' })
+  const streamed = s.turn()
+  const stream = await streamed.wrapLLM(() => Promise.resolve((async function* () {
+    yield { choices: [{ delta: { content: 'hey' } }] }
+  })()), { provider: 'openai' })
+  for await (const _ of stream);
+  await streamed.finish()
   const failing = s.turn()
   await failing.wrapLLM(() => Promise.reject(new TypeError('bad'))).catch(() => {})
   await failing.finish()
@@ -42,9 +50,10 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   await lumina.flush()
   const events = b.net.sent.flatMap((r) => r.events)
   const names = new Set(events.map((e) => e.name))
-  for (const n of ['identify', 'turn', 'chat_input_started', 'dropped']) expect(names).toContain(n)
+  for (const n of ['identify', 'turn', 'chat_input_started', 'dropped', 'feedback']) expect(names).toContain(n)
   expect(events.some((e) => e.status == 'incomplete')).toBe(true)
   expect(events.some((e) => e.status == 'error')).toBe(true)
+  expect(events.some((e) => e.time_to_first_token_ms >= 0 && e.output_characters == 3)).toBe(true)
   const invalid = events.filter((e) => !validate(e)).map((e) => [e.name, validate(e), JSON.stringify(validate.errors)])
   expect(invalid).toEqual([])
 })
