@@ -4,6 +4,7 @@
 import { build } from 'esbuild'
 import { minify } from 'terser'
 import { createHash } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 
@@ -71,4 +72,15 @@ writeFileSync('dist/sri.txt', sri + '\n')
 // The demo page: the same generated snippet, loading the bundle from the demo server.
 const demo = readFileSync('demo.html', 'utf8')
 writeFileSync('dist/demo.html', demo.replace('<!-- LUMINA_SNIPPET -->', `<script>${fill('/lumina.min.js', sri)}</script>`))
+// The README shows the same paste-ready block, generated here, never hand-copied.
+const readme = readFileSync('README.md', 'utf8')
+const block = `<!-- snippet:start -->\n\`\`\`html\n${readFileSync('dist/snippet.html', 'utf8').trim()}\n\`\`\`\n<!-- snippet:end -->`
+const gzipBytes = gzipSync(min.code, { level: 9 }).length
+const n = (x) => x.toLocaleString('en-US')
+const sizes = `<!-- sizes:start -->\n\`snippet.min.js\` ${n(Buffer.byteLength(snippet))} B (budget 700) · \`lumina.min.js\` ${n(Buffer.byteLength(min.code))} B minified, ${n(gzipBytes)} B gzip (budget 6,144${gzipBytes > 6144 ? ': **over**' : ''})\n<!-- sizes:end -->`
+const updated = readme
+  .replace(/<!-- snippet:start -->[\s\S]*?<!-- snippet:end -->/, block)
+  .replace(/<!-- sizes:start -->[\s\S]*?<!-- sizes:end -->/, sizes)
+if (updated != readme) writeFileSync('README.md', updated)
+
 console.log(`built dist/ — snippet ${Buffer.byteLength(snippet)} B, lumina.min.js ${Buffer.byteLength(min.code)} B`)

@@ -6,6 +6,7 @@ export default defineConfig({
   define: { __VERSION__: JSON.stringify('0.0.0-test') },
   test: {
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', environment: 'jsdom', include: ['test/unit/**/*.test.ts'] } },
       {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync, existsSync } from 'node:fs'
 import { createHash } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
 import { resolve } from 'node:path'
 
 const dist = (f: string) => readFileSync(resolve(__dirname, '../../dist', f))
@@ -11,6 +12,23 @@ describe('built files', () => {
   it('snippet.min.js is at most 700 bytes', () => {
     const bytes = dist('snippet.min.js').length
     expect(bytes, `snippet.min.js is ${bytes} B; the budget is 700 B`).toBeLessThanOrEqual(700)
+  })
+
+  it('lumina.min.js gzip stays under its ceiling (ratchet towards the 6,144 B budget)', () => {
+    // The budget is 6,144 B and we are over it (see README, Numbers): this ceiling only stops
+    // growth. Lower it whenever the bundle shrinks; set it to 6144 once we meet the budget.
+    const CEILING = 9000
+    const bytes = gzipSync(dist('lumina.min.js'), { level: 9 }).length
+    expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget 6,144 B`).toBeLessThanOrEqual(CEILING)
+  })
+
+  it('the README shows the generated snippet block and the measured sizes', () => {
+    const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8')
+    expect(readme).toContain(dist('snippet.html').toString().trim())
+    const sizes = /<!-- sizes:start -->([\s\S]*?)<!-- sizes:end -->/.exec(readme)![1]
+    const fmt = (n: number) => n.toLocaleString('en-US')
+    expect(sizes).toContain(`${fmt(dist('snippet.min.js').length)} B`)
+    expect(sizes).toContain(`${fmt(gzipSync(dist('lumina.min.js'), { level: 9 }).length)} B gzip`)
   })
 
   it('the bundle URL appears in the snippet exactly once, as a double-quoted literal', () => {

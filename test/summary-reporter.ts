@@ -1,0 +1,16 @@
+// Prints one plain closing line, "N passed, N failed, N skipped", that CI logs are read by.
+import type { Reporter, TestModule } from 'vitest/node'
+
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>) {
+    const count = { passed: 0, failed: 0, skipped: 0 }
+    for (const m of modules)
+      for (const t of m.children.allTests()) {
+        const state = t.result().state
+        if (state == 'passed') count.passed++
+        else if (state == 'failed') count.failed++
+        else count.skipped++
+      }
+    console.log(`\n${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`)
+  }
+}
