@@ -39,6 +39,7 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: (s:
 /** UTF-8 byte length without allocating (TextEncoder would copy the string). */
 export const utf8Bytes = (s: string): number => {
   let n = s.length
+  if (!/[^\0-\x7f]/.test(s)) return n // ASCII, the usual case: the native scan is much faster
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     // 2 bytes to 0x7ff, 3 above; a surrogate pair is 4 bytes for its 2 code units

@@ -393,3 +393,19 @@ describe('bounds', () => {
     expect(b.net.events()[0].dropped).toBe(1)
   })
 })
+
+describe('back/forward cache', () => {
+  it('a page restored from the bfcache carries on: events after it go out normally', async () => {
+    const b = fakeBrowser()
+    const lumina = b.sdk({ flushIntervalMs: 1000 })
+    await oneTurn(lumina)
+    b.pagehide() // navigation: the page goes into the cache
+    await tick(0)
+    b.win.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }))
+    await oneTurn(lumina)
+    await tick(1000)
+    const requests = b.net.sent.map((r) => r.keepalive)
+    expect(requests).toEqual([true, false]) // the second turn by the normal path, not the hide path
+    expect(b.net.delivered()).toHaveLength(2)
+  })
+})
