@@ -141,6 +141,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       p.document,
       () => {
         hidden = true
+        session.save()
         sendOpenTurns(open)
         transport.hide()
       },
@@ -200,7 +201,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
             traceparent,
             turn: () => {
               try {
-                return createTurn({ config, ui, system: config.systemAnalytics, now: p.now, perfNow: p.perfNow, sampled, open, feedback, emit: (f, rate) => emit('turn', f, rate) }, traceId, session.nextSeq(traceId))
+                return createTurn({ config, ui, system: config.systemAnalytics, now: p.now, perfNow: p.perfNow, sampled, open, feedback, emit: (f, rate) => emit('turn', f, rate) }, traceId, session.nextSeq())
               } catch (e) {
                 debug('turn failed', e)
                 return noopTurn()

@@ -150,8 +150,10 @@ export const fakeBrowser = () => {
       lumina.init({ writeKey: 'wk_test', endpoint: 'https://ingest.test', ...config } as LuminaConfig)
       return lumina
     },
-    /** The old page is gone: its listeners no longer fire. Cookies and storage stay. */
+    /** The old page is gone (after its page-hide events): its listeners no longer fire. Cookies and storage stay. */
     reload() {
+      browser.hide()
+      browser.pagehide()
       const jar = doc.jar
       doc = new FakeDocument()
       doc.jar = jar
