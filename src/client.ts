@@ -15,6 +15,7 @@ import { createTransport, type Transport } from './transport'
 import { createTurn, sendOpenTurns, type Feedback, type OpenTurn, type TurnCtx } from './turn'
 import { captureMessages } from './transcript'
 import { SDK, serialize } from './event'
+import { noopSession, noopTurn } from './noop'
 
 export interface SessionCtx {
   /** The session's 32-hex W3C trace id. */
@@ -33,23 +34,6 @@ export interface IdentifyOptions {
 /** The fraction kept of each kind, and which 8 hex digits of the trace id draw it. */
 type Kind = 'turn' | 'span' | 'uiEvent'
 const DRAW_SLOT: Record<Kind, number> = { turn: 0, span: 8, uiEvent: 16 }
-
-/** A turn that does nothing but run the functions it wraps (no config, or SDK disabled). */
-export const noopTurn = (): TurnCtx => ({
-  turnId: '',
-  seq: 0,
-  traceparent: '',
-  wrapLLM: (fn) => fn(),
-  recordTool: (_name, fn) => fn(),
-  addRetrieval() {},
-  annotate() {},
-  setMessages() {},
-  finish: () => Promise.resolve(),
-  feedback() {},
-  headers: () => ({ traceparent: '' }),
-})
-
-const noopSession = (): SessionCtx => ({ sessionId: '', traceparent: '', turn: noopTurn })
 
 /**
  * Creates an SDK instance. `Lumina` (ESM) and `window.lumina` (CDN) are one each; tests

@@ -16,7 +16,8 @@ export const Lumina = createLumina()
 export default Lumina
 setChatSink(Lumina)
 export { ChatInputTracker, bindChatInputs } from './chat-input'
-export { createLumina, noopTurn } from './client'
+export { createLumina } from './client'
+export { noopTurn } from './noop'
 export type { Lumina as LuminaInstance, SessionCtx, IdentifyOptions } from './client'
 export type { TurnCtx, LLMOptions, ToolOptions, Feedback } from './turn'
 export { toOtlpSpans, toPostHogGeneration, toPostHogFeedback, providerOf, GEN_AI_SEMCONV_VERSION } from './mappings'

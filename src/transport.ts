@@ -1,6 +1,7 @@
 import type { Platform } from './types'
 import { BEACONED, KEEPALIVE, SENDING, WAITING, type Entry, type Outbox } from './outbox'
 import { debug } from './lib/log'
+import { BACKOFF_MAX_MS, bodyOf, chunk, retryAfterMs } from './lib/batch'
 
 /** Fetch Standard: 64 KiB of keepalive bodies per page, shared with every other script on it. */
 const KEEPALIVE_CHUNK = 32 * 1024
@@ -8,7 +9,6 @@ const KEEPALIVE_BUDGET = 48 * 1024
 const REQUEST_TIMEOUT_MS = 10_000
 const FAST_RETRIES_MS = [300, 600, 900]
 const BACKOFF_START_MS = 5_000
-const BACKOFF_MAX_MS = 300_000
 
 export interface TransportOptions {
   endpoint: string
@@ -24,27 +24,6 @@ export interface TransportOptions {
 interface Response {
   status: number
   retryAfter?: string | null
-}
-
-/** Line-aligned groups of entries, each at most `max` bytes (a single larger entry stands alone). */
-const chunk = (entries: Entry[], max: number): Entry[][] => {
-  const out: Entry[][] = []
-  let size = 0
-  for (const e of entries) {
-    if (!out.length || size + e.bytes > max) out.push([]), (size = 0)
-    out[out.length - 1].push(e)
-    size += e.bytes
-  }
-  return out
-}
-
-const bodyOf = (batch: Entry[]) => batch.map((e) => e.line).join('\n') + '\n'
-
-/** Delay from a Retry-After header (seconds or an HTTP date), or undefined. */
-const retryAfterMs = (header: string | null | undefined, now: number): number | undefined => {
-  if (!header) return undefined
-  const ms = /^\d+$/.test(header.trim()) ? +header * 1000 : Date.parse(header) - now
-  return isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), BACKOFF_MAX_MS)
 }
 
 /**

@@ -5,6 +5,7 @@ import { safeCall } from './lib/guard'
 import { debug } from './lib/log'
 import { captureMessages } from './transcript'
 import { observeStream, readUsage, type Usage } from './llm'
+import { errorInfo, iso, observe, type ErrorInfo } from './lib/observe'
 import type { ResolvedConfig } from './config'
 
 export interface TurnDeps {
@@ -58,39 +59,6 @@ export interface TurnCtx {
   feedback(feedback: Feedback): void
   /** Headers that make the page's own request to its backend join this turn's trace. */
   headers(): { traceparent: string }
-}
-
-interface ErrorInfo {
-  type: string
-  message: string
-}
-
-const errorInfo = (e: unknown): ErrorInfo => ({
-  type: (e as Error)?.name || typeof e,
-  message: String((e as Error)?.message ?? e).slice(0, 1024),
-})
-
-const iso = (ms: number) => new Date(ms).toISOString()
-
-/**
- * Runs `fn` and reports how it ended to `done` without changing anything the caller sees:
- * the same value or promise is returned and the same error is thrown.
- */
-const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: unknown) => void): T => {
-  let result: T
-  try {
-    result = fn()
-  } catch (e) {
-    done(true, e)
-    throw e
-  }
-  const thenable = result as { then?: unknown }
-  if (thenable && typeof thenable.then == 'function')
-    // A second, handled branch, attached before the caller's: the caller's promise is
-    // returned untouched, and a stream it resolves to is observed before the caller reads it.
-    (result as PromiseLike<unknown>).then((v) => done(false, v), (e) => done(true, e))
-  else done(false, result)
-  return result
 }
 
 /** An open turn as the page-hide path sees it. */

@@ -29,12 +29,16 @@ const setup = (config = {}) => {
   const captured: [string, Record<string, any>][] = []
   const ui = { captureEvent: (name: string, props: Record<string, any>) => captured.push([name, props]) }
   const lumina = b.sdk(config)
-  const sent = async () => {
-    // SubtleCrypto answers from Node's thread pool: give it real time.
-    await new Promise((r) => realSetTimeout(r, 30))
-    await vi.advanceTimersByTimeAsync(0)
-    await lumina.flush()
-    return b.net.events().filter((e) => e.name.startsWith('chat_'))
+  /** What reached the ingest; SubtleCrypto answers from Node's thread pool, so wait (real time) for `atLeast` events. */
+  const sent = async (atLeast = 0) => {
+    const chat = () => b.net.events().filter((e) => e.name.startsWith('chat_'))
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => realSetTimeout(r, 10))
+      await vi.advanceTimersByTimeAsync(0)
+      await lumina.flush()
+      if (chat().length >= atLeast && (atLeast || i >= 2)) break
+    }
+    return chat()
   }
   const everything = () => b.net.sent.map((r) => r.body).join('\n') + JSON.stringify(captured)
   return { b, ui, lumina, captured, sent, everything }
@@ -60,7 +64,7 @@ describe('ChatInputTracker', () => {
     vi.advanceTimersByTime(1500)
     t.onInputStart()
     t.onMessageSubmit('m1', SECRET)
-    const events = await sent()
+    const events = await sent(2)
     expect(events.map((e) => e.name)).toEqual(['chat_input_started', 'chat_message_submitted'])
     expect(events[1]).toMatchObject({ message_id: 'm1', typing_duration_ms: 1500, character_count: SECRET.length, session_id: s.sessionId })
     expect(events[1].content_hash).toMatch(/^[0-9a-f]{64}$/)
@@ -76,7 +80,10 @@ describe('ChatInputTracker', () => {
     t1.onMessageSubmit('2', 'hello')
     const t2 = new ChatInputTracker(undefined, 'b'.repeat(32), lumina)
     t2.onMessageSubmit('3', 'hello')
-    const [h1, h2, h3] = (await sent()).map((e) => e.content_hash)
+    // hashes finish in any order: match them by message id
+    const byId = Object.fromEntries((await sent(3)).map((e) => [e.message_id, e.content_hash]))
+    const [h1, h2, h3] = [byId['1'], byId['2'], byId['3']]
+    expect(h1).toBeTruthy()
     expect(h1).toBe(h2)
     expect(h3).not.toBe(h1)
     const plain = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('hello'))).toString('hex')
@@ -87,7 +94,7 @@ describe('ChatInputTracker', () => {
     const { lumina, sent } = setup()
     const spy = vi.spyOn(crypto.subtle, 'digest').mockRejectedValue(new Error('not a secure context'))
     new ChatInputTracker(undefined, 'c'.repeat(32), lumina).onMessageSubmit('1', 'hi there')
-    const [e] = await sent()
+    const [e] = await sent(1)
     expect(e.content_hash).toMatch(/^f[0-9a-f]{16}$/)
     spy.mockRestore()
     expect(hashSync('x')).not.toBe(hashSync('y'))
@@ -100,7 +107,7 @@ describe('ChatInputTracker', () => {
     vi.advanceTimersByTime(800)
     t.onInputAbandoned(SECRET)
     t.onInputAbandoned('')
-    const events = await sent()
+    const events = await sent(2)
     expect(events.map((e) => e.name)).toEqual(['chat_input_started', 'chat_input_abandoned'])
     expect(events[1]).toMatchObject({ typing_duration_ms: 800, character_count: SECRET.length })
     expect(events[1].partial_content_hash).toMatch(/^[0-9a-f]{64}$/)
@@ -117,7 +124,7 @@ describe('ChatInputTracker', () => {
     setVisibility('visible')
     vi.advanceTimersByTime(500)
     t.onMessageSubmit('m', 'x')
-    const events = await sent()
+    const events = await sent(2)
     expect(events.find((e) => e.name == 'chat_message_submitted')!.typing_duration_ms).toBe(1500)
   })
 
@@ -126,8 +133,9 @@ describe('ChatInputTracker', () => {
     const t = new ChatInputTracker(ui, 'f'.repeat(32), lumina)
     t.onInputStart()
     t.onMessageSubmit('m', 'x')
-    expect(await sent()).toHaveLength(0)
+    for (let i = 0; i < 100 && captured.length < 2; i++) await new Promise((r) => realSetTimeout(r, 10))
     expect(captured).toHaveLength(2)
+    expect(await sent()).toHaveLength(0)
   })
 })
 
@@ -143,7 +151,7 @@ describe('bindChatInputs', () => {
     unbind = bindChatInputs(document, ui, lumina)
     type(input, SECRET)
     input.closest('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }))
-    const events = await sent()
+    const events = await sent(2)
     expect(events.map((e) => e.name)).toEqual(['chat_input_started', 'chat_message_submitted'])
     expect(events[1].typing_duration_ms).toBe(50 * (SECRET.length - 1) + 50)
     expect(everything()).not.toContain(SECRET)
@@ -158,11 +166,11 @@ describe('bindChatInputs', () => {
     enter(input)
     ;(document.querySelector('button') as HTMLElement).click()
     input.closest('form')!.dispatchEvent(new Event('submit', { bubbles: true }))
-    expect((await sent()).filter((e) => e.name == 'chat_message_submitted')).toHaveLength(1)
+    expect((await sent(2)).filter((e) => e.name == 'chat_message_submitted')).toHaveLength(1)
     ;(input as HTMLInputElement).value = ''
     type(input, 'hello') // the same text again, typed anew: a new message
     enter(input)
-    expect((await sent()).filter((e) => e.name == 'chat_message_submitted')).toHaveLength(2)
+    expect((await sent(4)).filter((e) => e.name == 'chat_message_submitted')).toHaveLength(2)
   })
 
   it('Enter in a textarea outside a form submits; Shift+Enter and IME composition do not', async () => {
@@ -174,7 +182,7 @@ describe('bindChatInputs', () => {
     enter(area, { isComposing: true })
     expect((await sent()).filter((e) => e.name == 'chat_message_submitted')).toHaveLength(0)
     enter(area)
-    expect((await sent()).filter((e) => e.name == 'chat_message_submitted')).toHaveLength(1)
+    expect((await sent(2)).filter((e) => e.name == 'chat_message_submitted')).toHaveLength(1)
   })
 
   it('an empty input does not submit', async () => {
@@ -193,7 +201,7 @@ describe('bindChatInputs', () => {
     unbind = bindChatInputs(document, undefined, lumina)
     type(input, 'from a div')
     ;(document.querySelector('b') as HTMLElement).click()
-    const submitted = (await sent()).find((e) => e.name == 'chat_message_submitted')!
+    const submitted = (await sent(2)).find((e) => e.name == 'chat_message_submitted')!
     expect(submitted.character_count).toBe('from a div'.length)
   })
 
@@ -207,7 +215,7 @@ describe('bindChatInputs', () => {
     expect((await sent()).filter((e) => e.name == 'chat_input_abandoned')).toHaveLength(0)
     input.dispatchEvent(new FocusEvent('focusout', { bubbles: true }))
     vi.advanceTimersByTime(400)
-    const abandoned = (await sent()).filter((e) => e.name == 'chat_input_abandoned')
+    const abandoned = (await sent(2)).filter((e) => e.name == 'chat_input_abandoned')
     expect(abandoned).toHaveLength(1)
     expect(abandoned[0].character_count).toBe(5)
   })
@@ -221,7 +229,7 @@ describe('bindChatInputs', () => {
     type(later, 'added later')
     enter(later)
     later.remove()
-    expect((await sent()).map((e) => e.name)).toEqual(['chat_input_started', 'chat_message_submitted'])
+    expect((await sent(2)).map((e) => e.name)).toEqual(['chat_input_started', 'chat_message_submitted'])
   })
 
   it('page hide with unsent text: abandoned, sent at once on the page-hide path', async () => {

@@ -42,7 +42,7 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   tracker.onInputStart()
   tracker.onMessageSubmit('m1', 'hello')
   tracker.onInputAbandoned('draft')
-  await new Promise((r) => realSetTimeout(r, 30)) // SubtleCrypto answers in real time
+  await new Promise((r) => realSetTimeout(r, 300)) // SubtleCrypto answers in real time
   await vi.advanceTimersByTimeAsync(10)
   b.setOnline(true)
   b.hide()
@@ -50,7 +50,7 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   await lumina.flush()
   const events = b.net.sent.flatMap((r) => r.events)
   const names = new Set(events.map((e) => e.name))
-  for (const n of ['identify', 'turn', 'chat_input_started', 'dropped', 'feedback']) expect(names).toContain(n)
+  for (const n of ['identify', 'turn', 'chat_input_started', 'chat_message_submitted', 'chat_input_abandoned', 'dropped', 'feedback']) expect(names).toContain(n)
   expect(events.some((e) => e.status == 'incomplete')).toBe(true)
   expect(events.some((e) => e.status == 'error')).toBe(true)
   expect(events.some((e) => e.time_to_first_token_ms >= 0 && e.output_characters == 3)).toBe(true)

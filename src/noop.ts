@@ -1,0 +1,19 @@
+import type { TurnCtx } from './turn'
+import type { SessionCtx } from './client'
+
+/** A turn that does nothing but run the functions it wraps (no config, or SDK disabled). */
+export const noopTurn = (): TurnCtx => ({
+  turnId: '',
+  seq: 0,
+  traceparent: '',
+  wrapLLM: (fn) => fn(),
+  recordTool: (_name, fn) => fn(),
+  addRetrieval() {},
+  annotate() {},
+  setMessages() {},
+  finish: () => Promise.resolve(),
+  feedback() {},
+  headers: () => ({ traceparent: '' }),
+})
+
+export const noopSession = (): SessionCtx => ({ sessionId: '', traceparent: '', turn: noopTurn })
