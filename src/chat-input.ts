@@ -44,8 +44,12 @@ const visibleNow = () => {
  * form.addEventListener('submit', () => tracker.onMessageSubmit(crypto.randomUUID(), input.value))
  */
 export class ChatInputTracker {
-  /** Visible time of the first keystroke of the message being typed. */
-  private _start?: number
+  /** Visible time of the first keystroke of the message being typed (set: typing is under way). */
+  _start?: number
+  /** For bindChatInputs: the text last counted, so Enter then the form's submit count once. */
+  _sent?: string
+  /** For bindChatInputs: the pending abandonment after a blur. */
+  _blur?: ReturnType<typeof setTimeout>
 
   constructor(
     private _ui?: UIProvider,
@@ -96,100 +100,58 @@ export const CHAT_INPUT = '[data-lumina-chat-input]'
 const SUBMIT = '[data-lumina-chat-submit]'
 
 type ChatElement = HTMLElement & { value?: string }
-interface InputState {
-  tracker: ChatInputTracker
-  /** Typing since the last submission or abandonment. */
-  active: boolean
-  /** What was last submitted: a second trigger for the same message (Enter, then form submit) does not count again. */
-  sent?: string
-  blurTimer?: ReturnType<typeof setTimeout>
-}
 
 const textOf = (el: ChatElement) => (el.isContentEditable ? el.innerText : el.value || '').trim()
+const TYPES = ['input', 'keydown', 'submit', 'click', 'focusout', 'focusin', 'visibilitychange']
 
 /**
- * Binds every `[data-lumina-chat-input]` under `root`, now and added later (one listener per
- * event type on `root` that walks up to the tagged element, so a removed input is simply
- * forgotten). Returns a function that unbinds.
+ * Binds every `[data-lumina-chat-input]` under `root`, now and added later: one capturing
+ * listener on `root` (the page cannot stop it) walks up to the tagged element, so a removed
+ * input is simply forgotten. Returns a function that unbinds.
  *
  * @example const unbind = bindChatInputs()
  */
 export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIProvider, sink?: ChatSink): (() => void) => {
-  const states = new WeakMap<Element, InputState>()
-  /** Inputs with typing in progress, for page hide (a WeakMap cannot be walked). */
+  const trackers = new WeakMap<Element, ChatInputTracker>()
+  /** Inputs with typing under way, for page hide (a WeakMap cannot be walked). */
   const live = new Set<ChatElement>()
-  const stateOf = (el: Element) => {
-    let s = states.get(el)
-    if (!s) states.set(el, (s = { tracker: new ChatInputTracker(ui, undefined, sink), active: false }))
-    return s
-  }
-  const inputOf = (t: EventTarget | null) => (t instanceof Element ? (t.closest(CHAT_INPUT) as ChatElement | null) : null)
-  const inputIn = (scope: Element | null) => scope?.querySelector(CHAT_INPUT) as ChatElement | null
+  const trackerOf = (el: Element) => trackers.get(el) || (trackers.set(el, new ChatInputTracker(ui, undefined, sink)), trackers.get(el)!)
+  const inputIn = (scope?: Element | null) => scope?.querySelector<ChatElement>(CHAT_INPUT)
 
-  const submit = (el: ChatElement | null) => {
-    if (!el) return
-    const s = stateOf(el)
-    const text = textOf(el)
-    if (!text || (!s.active && s.sent == text)) return // empty, or already counted
-    clearTimeout(s.blurTimer)
-    s.active = false
-    s.sent = text
+  /** A message sent, or abandoned (`now`: the page is going away). Empty text is neither; one message counts once. */
+  const end = (el: ChatElement | null | undefined, submitted: boolean, now?: boolean) => {
+    const t = el && trackerOf(el)
+    const text = el && textOf(el)
+    if (!t || !text || (t._start === undefined && (!submitted || t._sent == text))) return
+    clearTimeout(t._blur)
     live.delete(el)
-    s.tracker.onMessageSubmit(uuid(), text)
+    if (submitted) (t._sent = text), t.onMessageSubmit(uuid(), text)
+    else t.onInputAbandoned(text, now)
   }
-  const abandon = (el: ChatElement, now?: boolean) => {
-    const s = stateOf(el)
-    const text = textOf(el)
-    if (!s.active || !text) return
-    s.active = false
-    live.delete(el)
-    s.tracker.onInputAbandoned(text, now)
+  const onHide = () => live.forEach((el) => end(el, false, true))
+  const handle = (e: any) => {
+    const el: ChatElement | null = e.target?.closest?.(CHAT_INPUT)
+    const type = e.type
+    if (type == 'input') {
+      if (el && textOf(el) && trackerOf(el)._start === undefined) live.add(el), trackerOf(el).onInputStart()
+    } else if (type == 'keydown') {
+      // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
+      if (e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229) end(el, true)
+    } else if (type == 'submit') end(inputIn(e.target), true)
+    else if (type == 'click') {
+      const button = e.target?.closest?.(SUBMIT)
+      if (button) end(inputIn(button.closest('form,[data-lumina-chat]')), true)
+    } else if (type == 'focusout') {
+      // Focus moving to the send button is not abandonment; a click elsewhere may still be one
+      // (Safari does not focus buttons): wait a moment for the submit before calling it so.
+      if (el && !e.relatedTarget?.closest?.(SUBMIT)) trackerOf(el)._blur = setTimeout(() => el.isConnected && end(el, false), 300)
+    } else if (type == 'focusin') el && clearTimeout(trackerOf(el)._blur)
+    else if (document.visibilityState == 'hidden') onHide()
   }
-
-  const listeners: [string, (e: any) => void][] = [
-    [
-      'input',
-      (e: Event) => {
-        const el = inputOf(e.target)
-        if (!el) return
-        const s = stateOf(el)
-        const text = textOf(el)
-        if (!text) return
-        if (!s.active) (s.active = true), live.add(el), s.tracker.onInputStart()
-      },
-    ],
-    [
-      'keydown',
-      (e: KeyboardEvent) => {
-        // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
-        if (e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229) submit(inputOf(e.target))
-      },
-    ],
-    ['submit', (e: SubmitEvent) => submit(inputIn(e.target as Element))],
-    [
-      'click',
-      (e: MouseEvent) => {
-        const button = (e.target as Element)?.closest?.(SUBMIT)
-        if (button) submit(inputIn(button.closest('form,[data-lumina-chat]')))
-      },
-    ],
-    [
-      'focusout',
-      (e: FocusEvent) => {
-        const el = inputOf(e.target)
-        // Focus moving to the send button is not abandonment; a click elsewhere may still be one
-        // (Safari does not focus buttons): wait a moment for the submit before calling it so.
-        if (el && !(e.relatedTarget as Element | null)?.closest?.(SUBMIT)) stateOf(el).blurTimer = setTimeout(() => el.isConnected && abandon(el), 300)
-      },
-    ],
-    ['focusin', (e: FocusEvent) => inputOf(e.target) && clearTimeout(stateOf(inputOf(e.target)!).blurTimer)],
-  ]
-  const onHide = () => live.forEach((el) => abandon(el, true))
-  listeners.push(['visibilitychange', () => document.visibilityState == 'hidden' && onHide()])
-  for (const [type, fn] of listeners) root.addEventListener(type, fn, true) // capture: the page cannot stop them
+  for (const type of TYPES) root.addEventListener(type, handle, true)
   addEventListener('pagehide', onHide)
   return () => {
-    for (const [type, fn] of listeners) root.removeEventListener(type, fn, true)
+    for (const type of TYPES) root.removeEventListener(type, handle, true)
     removeEventListener('pagehide', onHide)
   }
 }
