@@ -129,8 +129,9 @@ export const createOutbox = (kv: KV, now: () => number, limits: OutboxLimits = D
      */
     persist() {
       const ours = new Set(entries.map((e) => e.id))
-      const foreign = readStored().filter((e) => !ours.has(e.id) && !confirmed.has(e.id))
-      let lines = foreign.concat(entries).map((e) => e.line)
+      // Lines of other tabs are kept as they are: only their ids are read (no parse on the hide path).
+      const foreign = (kv.get(OUTBOX_KEY) || '').split('\n').filter((l) => l.startsWith('{"id":"') && !ours.has(idOf(l)) && !confirmed.has(idOf(l)))
+      let lines = foreign.concat(entries.map((e) => e.line))
       if (dropped) kv.set(DROPPED_KEY, String(dropped))
       if (!lines.length) {
         kv.remove(OUTBOX_KEY)

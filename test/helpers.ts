@@ -117,9 +117,9 @@ export const fakeNetwork = () => {
 
 export type FakeNetwork = ReturnType<typeof fakeNetwork>
 
-/** One browser "page": its storage outlives the SDK instance so reloads can be simulated. */
-export const fakeBrowser = () => {
-  const local = new MemoryStorage()
+/** One browser "page": its storage outlives the SDK instance so reloads can be simulated; pass another page's localStorage for a second tab. */
+export const fakeBrowser = (sharedLocal?: MemoryStorage) => {
+  const local = sharedLocal || new MemoryStorage()
   const session = new MemoryStorage()
   const net = fakeNetwork()
   let doc = new FakeDocument()

@@ -409,3 +409,43 @@ describe('back/forward cache', () => {
     expect(b.net.delivered()).toHaveLength(2)
   })
 })
+
+describe('two tabs', () => {
+  it('each tab keeps the other tab\'s unconfirmed lines in the shared outbox; a later page sends both', async () => {
+    const a = fakeBrowser()
+    const b = fakeBrowser(a.local) // a second tab: same localStorage, its own page
+    a.net.reply = () => 'hang'
+    b.net.reply = () => 'hang'
+    const tabA = a.sdk()
+    const tabB = b.sdk()
+    await oneTurn(tabA)
+    await oneTurn(tabB)
+    a.hide()
+    b.hide()
+    expect(outboxLines(a)).toHaveLength(2)
+    const later = fakeBrowser(a.local)
+    later.sdk()
+    await tick(0)
+    expect(later.net.delivered()).toHaveLength(2)
+  })
+
+  it('lines a tab saw confirmed are not brought back by its next write', async () => {
+    const a = fakeBrowser()
+    let hang = true
+    a.net.reply = () => (hang ? 'hang' : 200)
+    a.net.beaconAccepts = false
+    const tab = a.sdk()
+    await oneTurn(tab)
+    a.hide() // persisted, keepalive hangs
+    a.show()
+    hang = false
+    await tick(11_000) // the keepalive times out, the beacon refuses: back to waiting, then sent normally
+    await tab.flush()
+    expect(a.net.delivered()).toHaveLength(1)
+    expect(outboxLines(a)).toHaveLength(0)
+    await oneTurn(tab)
+    a.net.reply = () => 'hang'
+    a.hide()
+    expect(outboxLines(a)).toHaveLength(1) // only the new one
+  })
+})
