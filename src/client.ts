@@ -148,6 +148,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   const api = <A extends unknown[], R>(name: string, fn: (...args: A) => R, fallback: () => R, promised = false) => {
     const safe = guard(name, fn, fallback)
     return (...args: A): R => {
+      debug(name, ...args) // every public call, under `debug`
       if (state == 'on') return safe(...args)
       if (state == 'off' || !promised) {
         if (state == 'new') held.push(() => state == 'on' && safe(...args))

@@ -118,3 +118,16 @@ describe('event lines', () => {
     expect(typeof e.latency_ms).toBe('number')
   })
 })
+
+describe('debug', () => {
+  it('logs every public call by name under debug', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {})
+    const b = fakeBrowser()
+    const lumina = b.sdk({ debug: true })
+    lumina.reset()
+    lumina.session.clear()
+    await lumina.identify('u1')
+    const names = log.mock.calls.map((c) => c[1])
+    for (const n of ['reset', 'session.clear', 'identify']) expect(names).toContain(n)
+  })
+})
