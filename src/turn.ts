@@ -186,7 +186,10 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
       retrievals.push(jsonSafe(info))
     },
     annotate(obj: Record<string, unknown>) {
-      Object.assign(annotations, jsonSafe(obj))
+      const safe = jsonSafe(obj)
+      // only a plain object merges (a string would spread into indexed characters)
+      if (safe && typeof safe == 'object' && !Array.isArray(safe)) Object.assign(annotations, safe)
+      else debug('annotate needs an object, got', typeof obj)
     },
     setMessages(list: unknown[]) {
       messages = captureMessages(list, config.captureTranscript, config.maskFn)

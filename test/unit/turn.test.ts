@@ -188,6 +188,20 @@ describe('transcript capture', () => {
     expect(b.net.sent[0].body.length).toBeLessThan(33_000)
   })
 
+  it('annotate merges objects and ignores anything else', async () => {
+    const b = fakeBrowser()
+    const lumina = b.sdk()
+    await oneTurn(lumina, (t) => {
+      t.annotate({ a: 1 })
+      t.annotate('text' as any)
+      t.annotate([1, 2] as any)
+      t.annotate(null as any)
+      t.annotate({ b: 2 })
+    })
+    const [e] = await sentTurns(b, lumina)
+    expect(e.annotations).toEqual({ a: 1, b: 2 })
+  })
+
   it('circular annotation: cycle cut, functions dropped, BigInt as string', async () => {
     const b = fakeBrowser()
     const lumina = b.sdk()
