@@ -57,6 +57,9 @@ export const createTransport = (o: TransportOptions) => {
     }, ms)
   }
 
+  /** Makes sure waiting entries get a send: the periodic timer, or after the hold (backoff). */
+  const wake = () => timer === undefined && schedule(Math.max(o.flushIntervalMs, holdUntil - p.now()))
+
   const post = async (batch: Entry[], target: string, keepalive: boolean): Promise<Response> => {
     const abort = typeof AbortController == 'function' ? new AbortController() : undefined
     // An over-quota keepalive fetch hangs in some Chrome builds: always time out.
@@ -162,6 +165,7 @@ export const createTransport = (o: TransportOptions) => {
     // `true` only means queued, never delivered: keep them in the outbox for the next load.
     for (const e of batch) if (e.state == KEEPALIVE) e.state = queued ? BEACONED : WAITING
     debug(queued ? 'beaconed' : 'beacon refused', batch.length, 'events')
+    if (!queued) wake() // a page that lives on sends them normally
   }
 
   const keepalive = (batch: Entry[], bytes: number) => {
@@ -171,7 +175,7 @@ export const createTransport = (o: TransportOptions) => {
     post(batch, hideUrl, true).then((res) => {
       settle()
       if (ok(res.status) || hopeless(res.status)) outbox.remove(batch)
-      else if (res.status) outbox.release(batch, KEEPALIVE)
+      else if (res.status) outbox.release(batch, KEEPALIVE), wake()
       else beacon(batch) // rejected (over quota, offline, blocked): try the beacon
     })
   }
@@ -181,7 +185,7 @@ export const createTransport = (o: TransportOptions) => {
     enqueue(line: string, ts: number) {
       outbox.add(line, ts)
       if (outbox.bytes >= o.maxBatchBytes && p.now() >= holdUntil && !running) transport.flush()
-      else if (timer === undefined) schedule(Math.max(o.flushIntervalMs, holdUntil - p.now()))
+      else wake()
     },
     /** Sends everything queued now; resolves when done or when sending must wait. Never rejects. */
     flush(): Promise<void> {

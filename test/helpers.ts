@@ -68,6 +68,7 @@ export interface Sent {
 }
 
 type Reply = number | 'network' | 'hang' | { status: number; headers?: Record<string, string> }
+type Replies = Reply | Promise<Reply>
 
 /**
  * A recording network: `fetch` and `sendBeacon` fakes. `reply` decides each fetch's fate;
@@ -76,7 +77,7 @@ type Reply = number | 'network' | 'hang' | { status: number; headers?: Record<st
 export const fakeNetwork = () => {
   const sent: Sent[] = []
   const accepted: Sent[] = []
-  let reply: (req: Sent) => Reply = () => 200
+  let reply: (req: Sent) => Replies = () => 200
   let beaconAccepts = true
   const record = (url: string, body: string, via: Sent['via'], keepalive = false, headers = {}): Sent => {
     const events = body.split('\n').filter(Boolean).map((l) => JSON.parse(l))
@@ -86,7 +87,7 @@ export const fakeNetwork = () => {
   }
   const fetch = vi.fn(async (url: string | URL | Request, init: RequestInit = {}) => {
     const req = record(String(url), String(init.body), 'fetch', !!init.keepalive, { ...(init.headers as Record<string, string>) })
-    const r = reply(req)
+    const r = await reply(req)
     if (r == 'network') throw new TypeError('Failed to fetch')
     if (r == 'hang')
       return new Promise<Response>((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
@@ -106,7 +107,7 @@ export const fakeNetwork = () => {
     /** Ids the collector stored, with repeats (a duplicate shows twice). */
     delivered: () => accepted.flatMap((r) => r.ids),
     events: () => accepted.flatMap((r) => r.events),
-    set reply(fn: (req: Sent) => Reply) {
+    set reply(fn: (req: Sent) => Replies) {
       reply = fn
     },
     set beaconAccepts(v: boolean) {

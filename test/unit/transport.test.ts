@@ -449,3 +449,21 @@ describe('two tabs', () => {
     expect(outboxLines(a)).toHaveLength(1) // only the new one
   })
 })
+
+describe('page hide, then the page lives on', () => {
+  it('a keepalive answered 500 goes back to the normal path without waiting for a new event', async () => {
+    const b = fakeBrowser()
+    let calls = 0
+    // the keepalive's 500 arrives after the periodic timer has found nothing to send
+    b.net.reply = () => (++calls == 1 ? new Promise((r) => setTimeout(() => r(500), 2000)) : 200)
+    const lumina = b.sdk({ flushIntervalMs: 1000 })
+    await oneTurn(lumina)
+    b.hide()
+    b.show()
+    await tick(2000)
+    expect(b.net.delivered()).toHaveLength(0)
+    await tick(1000)
+    expect(b.net.delivered()).toHaveLength(1)
+    expect(b.net.sent.map((r) => r.keepalive)).toEqual([true, false])
+  })
+})
