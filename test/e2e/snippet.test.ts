@@ -160,6 +160,31 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
     await p.close()
   }, 40_000)
 
+  it('200 turns (~230 KB) during an outage, then navigation away and back: every event arrives', async () => {
+    page('/backlog', chatPage(snippetFor('/dist/lumina.min.js')))
+    server.page('/gone', '<!doctype html><p>gone</p>')
+    const p = await open('/backlog')
+    await p.waitForFunction(() => (window as any).lumina._loaded)
+    server.collectorDown = true
+    const sessionId = await p.evaluate(async () => {
+      const s = await (window as any).lumina.session.start()
+      for (let i = 0; i < 200; i++) {
+        const t = s.turn()
+        await t.wrapLLM(() => Promise.resolve('ok'), { model: 'backlog' })
+        t.setMessages([{ role: 'user', content: 'x'.repeat(1000) + i }])
+        t.finish()
+      }
+      return s.sessionId
+    })
+    await p.goto(server.origin + '/gone') // page hide: outbox first, then what fits the keepalive budget
+    server.collectorDown = false
+    await p.goto(server.origin + '/backlog') // the next load sends what was not confirmed
+    const mine = () => new Set(server.events().filter((e) => e.session_id == sessionId && e.name == 'turn').map((e) => e.seq))
+    await until(() => mine().size == 200, 30_000, 'all 200 turns')
+    expect([...mine()].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+    await p.close()
+  }, 60_000)
+
   it('reload mid-session: same session_id, seq continues', async () => {
     page('/reload', chatPage(snippetFor('/dist/lumina.min.js')))
     const p = await open('/reload')
