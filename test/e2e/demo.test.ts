@@ -39,6 +39,10 @@ describeBrowser('the demo (npm start)', () => {
     expect(text).toMatch(/Turn #1/)
     expect(text).toMatch(/\d+ ms/)
     expect(text).toContain('weather') // the tool call
+    expect(text).toMatch(/first token \d+ ms/) // the streamed reply, observed
+    expect(text).toMatch(/tokens: \d+ in, \d+ out/)
+    await page.click('.feedback button')
+    await page.waitForSelector('#events [data-event=feedback]', { timeout: 10_000 })
     await page.waitForSelector('#events [data-event=chat_message_submitted]', { timeout: 10_000 })
     mkdirSync(OUT, { recursive: true })
     await page.screenshot({ path: join(OUT, 'demo.png') })
