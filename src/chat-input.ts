@@ -2,6 +2,7 @@ import type { UIProvider } from './types'
 import { hash, hashSync, newSalt } from './lib/hash'
 import { safeCall } from './lib/guard'
 import { uuid } from './lib/ids'
+import { onLifecycle } from './lib/lifecycle'
 
 /** Where tracker events go: an SDK instance's `_track` (our ingest, sampled by `sampling.uiEvent`). */
 export interface ChatSink {
@@ -26,10 +27,12 @@ let watching = false
 const visibleNow = () => {
   if (!watching && typeof document != 'undefined') {
     watching = true
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState == 'hidden') hiddenSince = performance.now()
-      else if (hiddenSince >= 0) (hiddenMs += performance.now() - hiddenSince), (hiddenSince = -1)
-    })
+    onLifecycle(
+      window,
+      document,
+      () => hiddenSince < 0 && (hiddenSince = performance.now()), // visibilitychange and pagehide may both fire
+      () => hiddenSince >= 0 && ((hiddenMs += performance.now() - hiddenSince), (hiddenSince = -1)),
+    )
   }
   return (hiddenSince >= 0 ? hiddenSince : performance.now()) - hiddenMs
 }
@@ -102,7 +105,7 @@ const SUBMIT = '[data-lumina-chat-submit]'
 type ChatElement = HTMLElement & { value?: string }
 
 const textOf = (el: ChatElement) => (el.isContentEditable ? el.innerText : el.value || '').trim()
-const TYPES = ['input', 'keydown', 'submit', 'click', 'focusout', 'focusin', 'visibilitychange']
+const TYPES = ['input', 'keydown', 'submit', 'click', 'focusout', 'focusin']
 
 /**
  * Binds every `[data-lumina-chat-input]` under `root`, now and added later: one capturing
@@ -145,13 +148,12 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
       // Focus moving to the send button is not abandonment; a click elsewhere may still be one
       // (Safari does not focus buttons): wait a moment for the submit before calling it so.
       if (el && !e.relatedTarget?.closest?.(SUBMIT)) trackerOf(el)._blur = setTimeout(() => el.isConnected && end(el, false), 300)
-    } else if (type == 'focusin') el && clearTimeout(trackerOf(el)._blur)
-    else if (document.visibilityState == 'hidden') onHide()
+    } else el && clearTimeout(trackerOf(el)._blur) // focusin
   }
   for (const type of TYPES) root.addEventListener(type, handle, true)
-  addEventListener('pagehide', onHide)
+  const offLifecycle = onLifecycle(window, document, onHide, () => {})
   return () => {
     for (const type of TYPES) root.removeEventListener(type, handle, true)
-    removeEventListener('pagehide', onHide)
+    offLifecycle()
   }
 }

@@ -71,19 +71,22 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     return parseInt(traceId.slice(slot, slot + 8), 16) / 2 ** 32 < rate ? rate : undefined
   }
 
+  /** The fields every event line has, then its own (the id first: the outbox reads it from there). */
+  const eventOf = (name: string, fields: Record<string, unknown>, ts: number): Record<string, unknown> => ({
+    id: uuid(),
+    source: 'sdk',
+    name,
+    ts: new Date(ts).toISOString(),
+    distinct_id: id().get(),
+    session_id: session.current(),
+    sdk: SDK,
+    ...fields,
+  })
+
   /** Queues one event; `rate` < 1 is recorded as `sample_rate`. */
   const emit = (name: string, fields: Record<string, unknown>, rate = 1) => {
     const ts = p.now()
-    const event: Record<string, unknown> = {
-      id: uuid(),
-      source: 'sdk',
-      name,
-      ts: new Date(ts).toISOString(),
-      distinct_id: id().get(),
-      session_id: session.current(),
-      sdk: SDK,
-      ...fields,
-    }
+    const event = eventOf(name, fields, ts)
     if (rate < 1) event.sample_rate = rate
     transport.enqueue(serialize(event), ts)
     // Timers may never fire in a hidden page: what comes in now (an abandoned input, a late
@@ -117,7 +120,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       flushIntervalMs: config.flushIntervalMs,
       platform: p,
       outbox,
-      droppedLine: (dropped) => serialize({ id: uuid(), source: 'sdk', name: 'dropped', ts: new Date(p.now()).toISOString(), distinct_id: id().get(), sdk: SDK, dropped }),
+      droppedLine: (dropped) => serialize(eventOf('dropped', { session_id: undefined, dropped }, p.now())),
     })
     outbox.load()
     onLifecycle(

@@ -1,11 +1,7 @@
 import { debug } from './log'
 
 /** Attaches a logging catch so a rejected promise of ours never reaches the page as unhandled. */
-export const quiet = <T>(p: Promise<T>, what: string, fallback?: T): Promise<T> =>
-  p.catch((e: unknown) => {
-    debug(what, 'failed', e)
-    return fallback as T
-  })
+export const quiet = (p: Promise<unknown>, what: string) => p.catch((e: unknown) => debug(what, 'failed', e))
 
 /**
  * The one guard at the public boundary: the SDK never throws into, or rejects at, the host
