@@ -5,14 +5,13 @@ import { browserPlatform } from './platform'
 import { cookieStorage, webStore } from './lib/storage'
 import { uuid } from './lib/ids'
 import { guard, safeCall } from './lib/guard'
-import { debug, logError, setDebug } from './lib/log'
+import { debug, setDebug } from './lib/log'
 import { jsonSafe } from './lib/json-safe'
 import { onLifecycle } from './lib/lifecycle'
 import { createIdentity, type Identity } from './identity'
 import { createSession } from './session'
-import { createOutbox } from './outbox'
 import { createTransport, type Transport } from './transport'
-import { createTurn, sendOpenTurns, type Feedback, type OpenTurn, type TurnCtx } from './turn'
+import { createTurn, type Feedback, type TurnCtx, type TurnHost } from './turn'
 import { captureMessages } from './transcript'
 import { SDK, serialize } from './event'
 import { noopSession, noopTurn } from './noop'
@@ -35,6 +34,8 @@ export interface IdentifyOptions {
 type Kind = 'turn' | 'span' | 'uiEvent'
 const DRAW_SLOT: Record<Kind, number> = { turn: 0, span: 8, uiEvent: 16 }
 
+const resolved = Promise.resolve()
+
 /**
  * Creates an SDK instance. `Lumina` (ESM) and `window.lumina` (CDN) are one each; tests
  * create more, passing fake platform functions.
@@ -45,30 +46,26 @@ const DRAW_SLOT: Record<Kind, number> = { turn: 0, span: 8, uiEvent: 16 }
  */
 export const createLumina = (overrides: Partial<Platform> = {}) => {
   const p: Platform = { ...browserPlatform(), ...overrides }
-  /** 'new' until init; 'on' once configured; 'off' after a bad config (harmless no-op). */
-  let state: 'new' | 'on' | 'off' = 'new'
+  /** 0 until init; 1 once configured; 2 after a bad config (a harmless no-op). */
+  let state = 0
   /** Calls made before init, replayed in order after it. */
   const held: (() => void)[] = []
   let config: ResolvedConfig
   let identity: Identity | undefined
   let ui: UIProvider | undefined
   let transport: Transport
-  const sessionKV = webStore(p.sessionStorage)
   const localKV = webStore(p.localStorage)
-  const session = createSession(sessionKV)
-  const open = new Set<OpenTurn>()
+  const session = createSession(webStore(p.sessionStorage))
   /** Between page hide and show. */
   let hidden = false
 
-  const ids = (domain?: string): Identity =>
-    createIdentity([webStore(() => cookieStorage(p.document!, domain, p.window?.location?.protocol == 'https:')), localKV])
   /** Identity is read on first use, not at import (server-side rendering has no document). */
-  const id = () => (identity ||= ids())
+  const id = () =>
+    (identity ||= createIdentity([webStore(() => cookieStorage(p.document!, config?.cookieDomain, p.window?.location?.protocol == 'https:')), localKV]))
 
   const sampled = (kind: Kind, traceId: string): number | undefined => {
     const rate = config.sampling[kind]
-    const slot = DRAW_SLOT[kind]
-    return parseInt(traceId.slice(slot, slot + 8), 16) / 2 ** 32 < rate ? rate : undefined
+    return parseInt(traceId.substr(DRAW_SLOT[kind], 8), 16) / 2 ** 32 < rate ? rate : undefined
   }
 
   /** The fields every event line has, then its own (the id first: the outbox reads it from there). */
@@ -91,45 +88,34 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     transport.enqueue(serialize(event), ts)
     // Timers may never fire in a hidden page: what comes in now (an abandoned input, a late
     // turn) goes out at once on the page-hide path.
-    if (hidden) transport.hide()
+    hidden && transport.hide()
     debug('event', name)
   }
 
   /** A `feedback` event for a turn (this page's or an earlier one's); the comment is user text, captured like the transcript. */
-  const feedback = (turnId: string, f: Feedback) => {
-    if (!/^[0-9a-f]{16}$/.test(turnId) || typeof f?.score != 'number' || !isFinite(f.score)) return debug('feedback needs a turn id and { score: number }')
-    const comment = typeof f.comment == 'string' ? captureMessages(f.comment, config.captureTranscript, config.maskFn) : undefined
-    emit('feedback', { turn_id: turnId, score: f.score, comment })
-  }
+  const feedback = (turnId: string, f: Feedback) =>
+    /^[0-9a-f]{16}$/.test(turnId) && Number.isFinite(f?.score)
+      ? emit('feedback', { turn_id: turnId, score: f.score, comment: typeof f.comment == 'string' ? captureMessages(f.comment, config) : undefined })
+      : debug('feedback needs a turn id and { score: number }')
+
+  /** What turns need from their instance; `open` holds each open turn's page-hide report. */
+  let host: TurnHost
 
   const setup = (c: LuminaConfig) => {
-    const resolved = resolveConfig(c)
-    if (typeof resolved == 'string') {
-      logError(resolved + ' — the SDK is disabled.')
-      return false
-    }
-    config = resolved
-    setDebug(!!config.debug)
-    if (config.cookieDomain) identity = ids(config.cookieDomain)
+    const r = resolveConfig(c)
+    if (typeof r == 'string') return console.error('[lumina]', r + ' — the SDK is disabled.'), 2
+    setDebug(!!(config = r).debug)
+    if (config.cookieDomain) (identity = undefined), id()
     ui = config.uiAnalytics
-    const outbox = createOutbox(localKV, p.now)
-    transport = createTransport({
-      endpoint: config.endpoint,
-      writeKey: config.writeKey,
-      maxBatchBytes: config.maxBatchBytes,
-      flushIntervalMs: config.flushIntervalMs,
-      platform: p,
-      outbox,
-      droppedLine: (dropped) => serialize(eventOf('dropped', { session_id: undefined, dropped }, p.now())),
-    })
-    outbox.load()
+    host = { c: config, p, ui, sampled, open: new Set(), feedback, emit: (f, rate) => emit('turn', f, rate) }
+    transport = createTransport(config, p, localKV, (dropped) => serialize(eventOf('dropped', { session_id: undefined, dropped }, p.now())))
     onLifecycle(
       p.window,
       p.document,
       () => {
         hidden = true
         session.save()
-        sendOpenTurns(open)
+        host.open.forEach((sendIncomplete) => sendIncomplete())
         transport.hide()
       },
       () => {
@@ -139,25 +125,24 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     )
     p.window?.addEventListener('online', transport.online)
     safeCall(ui, 'init')
-    if (outbox.entries.length) p.setTimeout(transport.flush, 0) // what earlier pages left unconfirmed
     debug('initialised', config.endpoint)
-    return true
+    return 1
   }
 
   /**
    * Wraps a public method: runs it now once configured, holds it until init, or returns
-   * `fallback()` when the SDK is off; every failure becomes `fallback()` (guard).
+   * `off` when the SDK is off; every failure becomes `off` (guard). A method with a
+   * Promise `off` returns a Promise while held, settled when it runs.
    */
-  const api = <A extends unknown[], R>(name: string, fn: (...args: A) => R, fallback: () => R, promised = false) => {
-    const safe = guard(name, fn, fallback)
+  const api = <A extends unknown[], R>(name: string, fn: (...args: A) => R, off?: R) => {
+    const safe = guard(name, fn, off as R)
     return (...args: A): R => {
       debug(name, ...args) // every public call, under `debug`
-      if (state == 'on') return safe(...args)
-      if (state == 'off' || !promised) {
-        if (state == 'new') held.push(() => state == 'on' && safe(...args))
-        return fallback()
-      }
-      return new Promise((resolve) => held.push(() => resolve(state == 'on' ? safe(...args) : fallback()))) as R
+      return state == 1
+        ? safe(...args)
+        : state || !off
+          ? (state || held.push(() => state == 1 && safe(...args)), off as R)
+          : (new Promise((done) => held.push(() => done(state == 1 ? safe(...args) : off))) as R)
     }
   }
 
@@ -168,12 +153,12 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
      * @example lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
      */
     init(c: LuminaConfig): void {
-      if (state != 'new') return debug('init called twice; ignored')
+      if (state) return debug('init called twice; ignored')
       try {
-        state = setup(c) ? 'on' : 'off'
+        state = setup(c)
       } catch (e) {
-        state = 'off'
-        logError('init failed — the SDK is disabled.', e)
+        state = 2
+        console.error('[lumina]', 'init failed — the SDK is disabled.', e)
       }
       held.splice(0).forEach((call) => call())
     },
@@ -182,26 +167,17 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       start: api(
         'session.start',
         (): Promise<SessionCtx> => {
-          const { traceId, traceparent } = session.start()
-          debug('session', traceId)
+          const [traceId, traceparent] = session.start()
           return Promise.resolve({
             sessionId: traceId,
             traceparent,
-            turn: () => {
-              try {
-                return createTurn({ config, ui, system: config.systemAnalytics, now: p.now, perfNow: p.perfNow, sampled, open, feedback, emit: (f, rate) => emit('turn', f, rate) }, traceId, session.nextSeq())
-              } catch (e) {
-                debug('turn failed', e)
-                return noopTurn()
-              }
-            },
+            turn: guard('turn', () => createTurn(host, traceId, session.nextSeq()), noopTurn()),
           })
         },
-        () => Promise.resolve(noopSession()),
-        true,
+        Promise.resolve(noopSession()),
       ),
       /** Ends the session: the next start() opens a new trace. */
-      clear: api('session.clear', () => session.clear(), () => undefined),
+      clear: api('session.clear', session.clear),
     },
     /**
      * Names the user. Switching between two identified users starts a new session unless
@@ -211,10 +187,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     identify: api(
       'identify',
       (userId: string, properties?: Record<string, unknown>, options: IdentifyOptions = {}): Promise<void> => {
-        if (typeof userId != 'string' || !userId) {
-          debug('identify needs a non-empty string user id')
-          return Promise.resolve()
-        }
+        if (typeof userId != 'string' || !userId) return debug('identify needs a non-empty string user id'), resolved
         const previous = id().get()
         if (options.newSession ?? (!id().isAnonymous() && previous != userId)) session.clear()
         id().set(userId)
@@ -222,41 +195,32 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
         safeCall(ui, 'identify', userId, properties)
         return transport.flush()
       },
-      () => Promise.resolve(),
-      true,
+      resolved,
     ),
     /** Forgets the user (logout): a new anonymous id and a new session. */
-    reset: api(
-      'reset',
-      () => {
-        id().reset()
-        session.clear()
-        safeCall(ui, 'reset')
-      },
-      () => undefined,
-    ),
+    reset: api('reset', () => {
+      id().reset()
+      session.clear()
+      safeCall(ui, 'reset')
+    }),
     /** The current distinct id: `anon_<uuid>` or the identified user id. */
-    getDistinctId: guard('getDistinctId', () => id().get(), () => ''),
+    getDistinctId: guard('getDistinctId', () => id().get(), ''),
     /** Whether identify() has not been called (or reset() was). */
-    isAnonymous: guard('isAnonymous', () => id().isAnonymous(), () => true),
+    isAnonymous: guard('isAnonymous', () => id().isAnonymous(), true),
     /**
      * The user's rating of a turn, by its id (`turn.turnId`): works after finish() and after a reload.
      * @example lumina.feedback(turnId, { score: 1, comment: 'helpful' })
      */
-    feedback: api('feedback', feedback, () => undefined),
+    feedback: api('feedback', feedback),
     /** Sends everything queued; resolves when done (or when sending must wait). Never rejects. */
-    flush: api('flush', () => transport.flush(), () => Promise.resolve(), true),
+    flush: api('flush', () => transport.flush(), resolved),
     /** Queues a UI event (chat input signals), subject to `sampling.uiEvent`. @internal */
-    _track: api(
-      '_track',
-      (name: string, fields: Record<string, unknown>, ownUi?: boolean) => {
-        const traceId = (fields.session_id as string) || session.current()
-        const rate = traceId ? sampled('uiEvent', traceId) : config.sampling.uiEvent == 1 ? 1 : undefined
-        if (rate) emit(name, fields, rate)
-        if (!ownUi) safeCall(ui, 'captureEvent', name, fields)
-      },
-      () => undefined,
-    ),
+    _track: api('_track', (name: string, fields: Record<string, unknown>, ownUi?: boolean) => {
+      const traceId = (fields.session_id as string) || session.current()
+      const rate = traceId ? sampled('uiEvent', traceId) : config.sampling.uiEvent == 1 ? 1 : undefined
+      rate && emit(name, fields, rate)
+      ownUi || safeCall(ui, 'captureEvent', name, fields)
+    }),
   }
   return lumina
 }

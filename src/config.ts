@@ -15,37 +15,40 @@ export interface ResolvedConfig {
   debug?: boolean
 }
 
-const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v == 'object'
-const isType = (t: string) => (v: unknown) => typeof v == t
-const atLeast = (min: number) => (v: unknown) => typeof v == 'number' && v >= min
+const is = (t: string) => (v: unknown) => typeof v == t && !!v
+const atLeast = (min: number) => (v: unknown) => v === +v! && v >= min
+const OBJECT = [is('object'), 'an object'] as const
+const BOOLEAN = [(v: unknown) => v === !!v, 'true or false'] as const
 
-/** Each option: its check, what it must be, and whether it is required. */
-const CHECKS: [option: string, ok: (v: any) => boolean, want: string, required?: 1][] = [
-  ['writeKey', (v) => typeof v == 'string' && v != '', 'your project write key', 1],
-  ['endpoint', (v) => /^https?:\/\/[^/]/.test(v), 'an http(s) URL like "https://ingest.example.com"', 1],
-  ['captureTranscript', (v) => /^(full|masked|none)$/.test(v), "'full', 'masked' or 'none'"],
-  ['maskFn', isType('function'), 'a function (text) => string'],
-  ['flushIntervalMs', atLeast(100), 'a number ≥ 100'],
-  ['maxBatchBytes', atLeast(1024), 'a number ≥ 1024'],
-  ['sampling', (v) => isObject(v) && ['turn', 'uiEvent', 'span'].every((k) => v[k] === undefined || (v[k] >= 0 && v[k] <= 1)), '{ turn, uiEvent, span } rates from 0 to 1'],
-  ['uiAnalytics', isObject, 'a provider object'],
-  ['systemAnalytics', isObject, 'a provider object'],
-  ['cookieDomain', isType('string'), 'a domain like ".example.com"'],
-  ['enableToolWrapping', isType('boolean'), 'true or false'],
-  ['debug', isType('boolean'), 'true or false'],
-]
+/** Each option: its check and what it must be. writeKey and endpoint are required. */
+const CHECKS: Record<string, readonly [ok: (v: any) => boolean, want: string]> = {
+  writeKey: [is('string'), 'your project write key'],
+  endpoint: [(v) => /^https?:\/\/[^/]/.test(v), 'an http(s) URL'],
+  captureTranscript: [(v) => /^(full|masked|none)$/.test(v), "'full', 'masked' or 'none'"],
+  maskFn: [is('function'), 'a function'],
+  flushIntervalMs: [atLeast(100), 'a number ≥ 100'],
+  maxBatchBytes: [atLeast(1024), 'a number ≥ 1024'],
+  sampling: [(v) => is('object')(v) && ['turn', 'uiEvent', 'span'].every((k) => v[k] === undefined || v[k] >= 0 && v[k] <= 1), 'rates from 0 to 1'],
+  uiAnalytics: OBJECT,
+  systemAnalytics: OBJECT,
+  cookieDomain: [is('string'), 'a domain'],
+  enableToolWrapping: BOOLEAN,
+  debug: BOOLEAN,
+}
 
 /**
  * Checks the config and fills in defaults. Returns the problem as one sentence naming
  * the option when the config cannot work; the SDK then stays a harmless no-op.
  */
 export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
-  if (!isObject(c)) return 'init(config) needs a config object'
-  for (const k in c) if (!CHECKS.some(([option]) => option == k)) console.warn(`[lumina] init: unknown option "${k}" ignored`)
-  for (const [option, ok, want, required] of CHECKS) {
+  if (!is('object')(c)) return 'init(config) needs a config object'
+  let i = 0
+  for (const option in CHECKS) {
     const v = (c as any)[option]
-    if ((required || v !== undefined) && !ok(v)) return `init: "${option}" must be ${want}, got ${typeof v == 'string' ? JSON.stringify(v) : typeof v}`
+    if ((i++ < 2 || v !== undefined) && !CHECKS[option][0](v)) // the first two are required
+      return `init: "${option}" must be ${CHECKS[option][1]}, got ${typeof v == 'string' ? JSON.stringify(v) : typeof v}`
   }
+  for (const k in c) k in CHECKS || console.warn(`[lumina] init: unknown option "${k}" ignored`)
   return {
     captureTranscript: 'masked',
     flushIntervalMs: 5000,

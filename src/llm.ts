@@ -5,37 +5,26 @@ export interface Usage {
   output_tokens?: number
 }
 
-const num = (v: unknown) => (typeof v == 'number' && isFinite(v) ? v : undefined)
+const num = (v: unknown) => (Number.isFinite(v) ? (v as number) : undefined)
 
 /**
  * Token usage of an OpenAI (`usage.prompt_tokens`/`completion_tokens`, or the Responses
  * API's `input_tokens`/`output_tokens`) or Anthropic (`usage.input_tokens`/`output_tokens`)
  * result or stream chunk; Anthropic's `message_start` nests it under `message`, OpenAI
- * Responses' `response.completed` under `response`. Merged into `into`; false if none.
+ * Responses' `response.completed` under `response`. Merged into `into`.
  */
-export const readUsage = (value: any, into: Usage): boolean => {
+export const readUsage = (value: any, into: Usage): void => {
   const u = value?.usage || value?.message?.usage || value?.response?.usage
-  if (!u || typeof u != 'object') return false
-  const input = num(u.input_tokens) ?? num(u.prompt_tokens)
-  const output = num(u.output_tokens) ?? num(u.completion_tokens)
+  const input = num(u?.input_tokens) ?? num(u?.prompt_tokens)
+  const output = num(u?.output_tokens) ?? num(u?.completion_tokens)
   if (input !== undefined) into.input_tokens = input
   if (output !== undefined) into.output_tokens = output
-  return input !== undefined || output !== undefined
 }
 
 /** The text a stream chunk carries (OpenAI chat and Responses, Anthropic, plain strings). */
-const textOf = (c: any): string => {
-  const t = typeof c == 'string' ? c : c?.choices?.[0]?.delta?.content ?? (typeof c?.delta == 'string' ? c.delta : c?.delta?.text)
+export const textOf = (c: any): string => {
+  const t = typeof c == 'string' ? c : c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta
   return typeof t == 'string' ? t : ''
-}
-
-export interface StreamHooks {
-  /** The first chunk arrived. */
-  first(): void
-  /** A chunk: its text length and the chunk (for usage). */
-  chunk(chars: number, chunk: unknown): void
-  /** The stream ended: `aborted` when the reader stopped early or the signal fired; `error` if it threw. */
-  end(aborted: boolean, error?: unknown): void
 }
 
 const isAbort = (e: unknown) => (e as Error)?.name == 'AbortError'
@@ -43,17 +32,20 @@ const isAbort = (e: unknown) => (e as Error)?.name == 'AbortError'
 /**
  * Observes an async-iterable LLM stream without consuming or altering it: the caller keeps
  * the same object (with its own methods, e.g. OpenAI's `controller`, `tee`), reads the same
- * chunks, and gets the same errors. Returns false when `value` is not a stream or cannot be
- * observed (a frozen object).
+ * chunks, and gets the same errors. `onChunk` sees each chunk; `onEnd` once, with `aborted`
+ * when the reader stopped early or the signal fired, and the error if the stream threw.
+ * Returns false when `value` is not a stream or cannot be observed (a frozen object).
  */
-export const observeStream = (value: any, hooks: StreamHooks, signal?: AbortSignal): boolean => {
+export const observeStream = (
+  value: any,
+  onChunk: (chunk: unknown) => void,
+  onEnd: (aborted: boolean, error?: unknown) => void,
+  signal?: AbortSignal,
+): boolean => {
   const iterate = value?.[Symbol.asyncIterator]
-  if (typeof iterate != 'function') return false
   let ended = false
-  let seen = false
-  const end = (aborted: boolean, error?: unknown) => {
-    if (!ended) (ended = true), hooks.end(aborted, error)
-  }
+  const end = (aborted: boolean, error?: unknown) => ended || ((ended = true), onEnd(aborted, error))
+  if (typeof iterate != 'function') return false
   try {
     value[Symbol.asyncIterator] = function (this: unknown) {
       const it: AsyncIterator<unknown> = iterate.call(this)
@@ -66,11 +58,7 @@ export const observeStream = (value: any, hooks: StreamHooks, signal?: AbortSign
             end(isAbort(e), isAbort(e) ? undefined : e)
             throw e
           }
-          if (r.done) end(false)
-          else if (!ended) {
-            if (!seen) (seen = true), hooks.first()
-            hooks.chunk(textOf(r.value).length, r.value)
-          }
+          r.done ? end(false) : ended || onChunk(r.value)
           return r
         },
         // The reader stopped early (break, or the user pressed stop).
@@ -78,9 +66,7 @@ export const observeStream = (value: any, hooks: StreamHooks, signal?: AbortSign
           end(true)
           return it.return ? it.return(v) : Promise.resolve({ done: true as const, value: v })
         },
-        throw(e?: unknown) {
-          return it.throw ? it.throw(e) : Promise.reject(e)
-        },
+        throw: (e?: unknown) => (it.throw ? it.throw(e) : Promise.reject(e)),
         [Symbol.asyncIterator]() {
           return this
         },
@@ -89,6 +75,6 @@ export const observeStream = (value: any, hooks: StreamHooks, signal?: AbortSign
   } catch {
     return false
   }
-  signal?.addEventListener('abort', () => end(true), { once: true })
+  signal?.addEventListener('abort', () => end(true))
   return true
 }

@@ -1,6 +1,8 @@
 import type { TurnCtx } from './turn'
 import type { SessionCtx } from './client'
 
+const done = () => Promise.resolve()
+
 /** A turn that does nothing but run the functions it wraps (no config, or SDK disabled). */
 export const noopTurn = (): TurnCtx => ({
   turnId: '',
@@ -8,11 +10,11 @@ export const noopTurn = (): TurnCtx => ({
   traceparent: '',
   wrapLLM: (fn) => fn(),
   recordTool: (_name, fn) => fn(),
-  addRetrieval() {},
-  annotate() {},
-  setMessages() {},
-  finish: () => Promise.resolve(),
-  feedback() {},
+  addRetrieval: done,
+  annotate: done,
+  setMessages: done,
+  finish: done,
+  feedback: done,
   headers: () => ({ traceparent: '' }),
 })
 

@@ -1,5 +1,5 @@
 import type { KV } from './lib/storage'
-import { newSpanId, newTraceId, traceIdOf, traceparentOf } from './lib/ids'
+import { randomHex, traceIdOf } from './lib/ids'
 
 /** sessionStorage key of the session's W3C traceparent (per tab, survives reloads). */
 export const TRACEPARENT_KEY = 'traceparent'
@@ -15,26 +15,21 @@ export const createSession = (kv: KV) => {
   let traceparent: string | null | undefined
   let seq = 0
   let unsaved = false
-  const load = () => {
+  /** The trace id of the open session, if any. */
+  const current = () => {
     if (traceparent === undefined) {
-      traceparent = kv.get(TRACEPARENT_KEY)
       const [id, n] = (kv.get(SEQ_KEY) || '').split(':')
-      seq = traceIdOf(traceparent) == id ? +n || 0 : 0
+      seq = traceIdOf((traceparent = kv.get(TRACEPARENT_KEY))) == id ? +n || 0 : 0
     }
     return traceIdOf(traceparent)
   }
-  const session = {
-    /** The trace id of the open session, if any. */
-    current: load,
-    /** Opens the session stored for this tab, or a new trace. */
-    start(): { traceId: string; traceparent: string } {
-      let traceId = load()
-      if (!traceId) {
-        traceId = newTraceId()
-        kv.set(TRACEPARENT_KEY, (traceparent = traceparentOf(traceId, newSpanId())))
-        seq = 0
-      }
-      return { traceId, traceparent: traceparent! }
+  return {
+    current,
+    /** Opens the session stored for this tab, or a new trace: [traceId, traceparent]. */
+    start(): [string, string] {
+      let traceId = current()
+      if (!traceId) kv.set(TRACEPARENT_KEY, (traceparent = `00-${(traceId = randomHex(16))}-${randomHex(8)}-01`)), (seq = 0)
+      return [traceId, traceparent!]
     },
     clear() {
       kv.remove(TRACEPARENT_KEY)
@@ -44,16 +39,12 @@ export const createSession = (kv: KV) => {
       unsaved = false
     },
     /** Next turn number of the open session: 1, 2, … across reloads. */
-    nextSeq(): number {
-      unsaved = true
-      return ++seq
-    },
+    nextSeq: () => ((unsaved = true), ++seq),
     /** Writes the turn counter (page hide, before a reload or navigation). */
     save() {
-      if (unsaved && load()) kv.set(SEQ_KEY, `${load()}:${seq}`), (unsaved = false)
+      unsaved && current() && kv.set(SEQ_KEY, `${current()}:${seq}`) && (unsaved = false)
     },
   }
-  return session
 }
 
 export type Session = ReturnType<typeof createSession>

@@ -1,25 +1,24 @@
-import type { SystemProvider, UIProvider } from './types'
-import { newSpanId, traceparentOf } from './lib/ids'
+import type { Platform, UIProvider } from './types'
+import { randomHex } from './lib/ids'
 import { jsonSafe } from './lib/json-safe'
 import { safeCall } from './lib/guard'
 import { debug } from './lib/log'
 import { captureMessages } from './transcript'
-import { observeStream, readUsage, type Usage } from './llm'
+import { observeStream, readUsage, textOf, type Usage } from './llm'
 import { errorInfo, iso, observe, type ErrorInfo } from './lib/observe'
 import type { ResolvedConfig } from './config'
 
-export interface TurnDeps {
-  config: ResolvedConfig
+/** What a turn needs from its SDK instance. */
+export interface TurnHost {
+  c: ResolvedConfig
+  p: Platform
   ui?: UIProvider
-  system?: SystemProvider
-  now: () => number
-  perfNow: () => number
   /** Queues a `turn` event; `rate` is the sampling rate it passed (undefined: not kept). */
   emit: (fields: Record<string, unknown>, rate: number | undefined) => void
   /** The sampling rate a session keeps for a kind, or undefined when it drops it. */
   sampled: (kind: 'turn' | 'span', traceId: string) => number | undefined
-  /** Turns still open in this page: sent as `incomplete` if the page is hidden first. */
-  open: Set<OpenTurn>
+  /** Open turns' page-hide reports: each sends its turn once as `incomplete`. */
+  open: Set<() => void>
   /** Sends a `feedback` event for a turn. */
   feedback: (turnId: string, feedback: Feedback) => void
 }
@@ -61,24 +60,16 @@ export interface TurnCtx {
   headers(): { traceparent: string }
 }
 
-/** An open turn as the page-hide path sees it. */
-export interface OpenTurn {
-  _provisional(): void
-}
-
-/** Page hide: every open turn is sent once as `incomplete`; a later finish() sends the final one. */
-export const sendOpenTurns = (open: Set<OpenTurn>) => open.forEach((t) => t._provisional())
-
 /** One AI chat turn: a child span of the session's trace. */
-export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): TurnCtx => {
-  const { config, now, perfNow } = deps
-  const turnId = newSpanId()
-  const traceparent = traceparentOf(sessionId, turnId)
-  const startedMs = now()
-  const startedPerf = perfNow()
-  const started_at = iso(startedMs)
-  const rate = deps.sampled('turn', sessionId)
-  const spanRate = deps.sampled('span', sessionId)
+export const createTurn = (host: TurnHost, sessionId: string, seq: number): TurnCtx => {
+  const { c: config, p, ui } = host
+  const system = config.systemAnalytics
+  const turnId = randomHex(8)
+  const traceparent = `00-${sessionId}-${turnId}-01`
+  const started_at = iso(p.now())
+  const startedPerf = p.perfNow()
+  const rate = host.sampled('turn', sessionId)
+  const spanRate = host.sampled('span', sessionId)
   let model: string | undefined
   let prompt_id: string | undefined
   let provider: string | undefined
@@ -93,37 +84,41 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
   const retrievals: unknown[] = []
   const annotations: Record<string, unknown> = {}
   let finished: Promise<void> | undefined
-  let provisionalSent = false
+  /** An array or object if it has anything in it. */
+  const some = <T extends object>(x: T) => (Object.keys(x).length ? x : undefined)
 
-  const event = (final: boolean) => {
-    const ended = now()
-    return {
-      turn_id: turnId,
-      seq,
-      traceparent,
-      session_id: sessionId,
-      started_at,
-      ended_at: iso(ended),
-      latency_ms: llmMs ?? Math.round(perfNow() - startedPerf),
-      time_to_first_token_ms: ttftMs,
-      output_characters: outputChars,
-      model,
-      provider,
-      prompt_id,
-      // annotate({ usage }) overrides what the result reported
-      usage: (annotations.usage as Usage) || (Object.keys(usage).length ? usage : undefined),
-      status: final ? status : 'incomplete',
-      error,
-      messages,
-      tool_calls: spanRate && tool_calls.length ? tool_calls : undefined,
-      retrievals: retrievals.length ? retrievals : undefined,
-      annotations: Object.keys(annotations).length ? annotations : undefined,
-      ui_session_id: safeCall<string>(deps.ui, 'getSessionId'),
-      ui_replay_url: safeCall<string>(deps.ui, 'getReplayUrl'),
-    }
+  const event = (final?: boolean) => ({
+    turn_id: turnId,
+    seq,
+    traceparent,
+    session_id: sessionId,
+    started_at,
+    ended_at: iso(p.now()),
+    latency_ms: llmMs ?? Math.round(p.perfNow() - startedPerf),
+    time_to_first_token_ms: ttftMs,
+    output_characters: outputChars,
+    model,
+    provider,
+    prompt_id,
+    // annotate({ usage }) overrides what the result reported
+    usage: (annotations.usage as Usage) || some(usage),
+    status: final ? status : 'incomplete',
+    error,
+    messages,
+    tool_calls: spanRate && some(tool_calls),
+    retrievals: some(retrievals),
+    annotations: some(annotations),
+    ui_session_id: safeCall<string>(ui, 'getSessionId'),
+    ui_replay_url: safeCall<string>(ui, 'getReplayUrl'),
+  })
+
+  /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
+  const sendIncomplete = () => {
+    host.open.delete(sendIncomplete)
+    rate && host.emit(event(), rate)
   }
 
-  const self = {
+  const self: TurnCtx = {
     turnId,
     seq,
     traceparent,
@@ -131,55 +126,51 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
       model = options.model ?? model
       prompt_id = options.prompt_id ?? prompt_id
       provider = options.provider ?? provider
-      const start = perfNow()
+      const start = p.perfNow()
       const before = llmMs || 0
       const ended = (failed: boolean, e?: unknown) => {
-        llmMs = Math.round(before + perfNow() - start)
-        if (failed) {
-          error = errorInfo(e)
-          status = error.type == 'AbortError' ? 'aborted' : 'error'
-        }
-        debug('llm call', status, llmMs, 'ms')
+        llmMs = Math.round(before + p.perfNow() - start)
+        if (failed) status = (error = errorInfo(e)).type == 'AbortError' ? 'aborted' : 'error'
       }
       return observe(fn, (failed, v) => {
         if (failed) return ended(true, v)
         readUsage(v, usage)
         // A stream: time to first token as the user saw it, and its end (or the user stopping it).
-        const streaming = observeStream(
+        observeStream(
           v,
-          {
-            first: () => (ttftMs = Math.round(perfNow() - start)),
-            chunk: (chars, chunk) => ((outputChars = (outputChars || 0) + chars), readUsage(chunk, usage)),
-            end: (aborted, e) => {
-              ended(!!e, e)
-              if (aborted) (status = 'aborted'), self.finish()
-            },
+          (chunk) => {
+            ttftMs ??= Math.round(p.perfNow() - start)
+            outputChars = (outputChars || 0) + textOf(chunk).length
+            readUsage(chunk, usage)
+          },
+          (aborted, e) => {
+            ended(!!e, e)
+            if (aborted) (status = 'aborted'), self.finish()
           },
           options.signal,
-        )
-        if (!streaming) ended(false)
+        ) || ended(false)
       })
     },
     recordTool<T>(name: string, fn: () => T, options: ToolOptions = {}): T {
       if (!config.enableToolWrapping) return fn()
       const span: Record<string, unknown> = {
-        span_id: newSpanId(),
+        span_id: randomHex(8),
         name: String(name),
         type: options.type,
         target: options.target,
         version: options.version,
-        started_at: iso(now()),
+        started_at: iso(p.now()),
         status: 'incomplete',
       }
       const hookInfo = { turnId, spanId: span.span_id as string, name: span.name as string }
       tool_calls.push(span)
-      safeCall(deps.system, 'startSpan', hookInfo)
-      const start = perfNow()
+      safeCall(system, 'startSpan', hookInfo)
+      const start = p.perfNow()
       return observe(fn, (failed, e) => {
-        span.latency_ms = Math.round(perfNow() - start)
+        span.latency_ms = Math.round(p.perfNow() - start)
         span.status = failed ? 'error' : 'ok'
         if (failed) span.error = errorInfo(e)
-        safeCall(deps.system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
+        safeCall(system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
       })
     },
     addRetrieval(info: unknown) {
@@ -188,38 +179,26 @@ export const createTurn = (deps: TurnDeps, sessionId: string, seq: number): Turn
     annotate(obj: Record<string, unknown>) {
       const safe = jsonSafe(obj)
       // only a plain object merges (a string would spread into indexed characters)
-      if (safe && typeof safe == 'object' && !Array.isArray(safe)) Object.assign(annotations, safe)
-      else debug('annotate needs an object, got', typeof obj)
+      safe?.constructor == Object ? Object.assign(annotations, safe) : debug('annotate needs an object, got', typeof obj)
     },
     setMessages(list: unknown[]) {
-      messages = captureMessages(list, config.captureTranscript, config.maskFn)
+      messages = captureMessages(list, config)
     },
-    finish(): Promise<void> {
-      if (!finished) {
-        deps.open.delete(tracked)
+    finish: () =>
+      (finished ||= (() => {
+        host.open.delete(sendIncomplete)
         const e = event(true)
-        if (rate) deps.emit(e, rate)
-        safeCall(deps.ui, 'untagTurn', turnId)
-        safeCall(deps.system, 'endTurn', { turnId }, e)
-        debug('turn finished', seq, e.status)
-        finished = Promise.resolve()
-      }
-      return finished
-    },
-    feedback(feedback: Feedback) {
-      deps.feedback(turnId, feedback)
-    },
+        rate && host.emit(e, rate)
+        safeCall(ui, 'untagTurn', turnId)
+        safeCall(system, 'endTurn', { turnId }, e)
+        return Promise.resolve()
+      })()),
+    feedback: (f: Feedback) => host.feedback(turnId, f),
     headers: () => ({ traceparent }),
   }
-  const tracked: OpenTurn = {
-    _provisional() {
-      if (!provisionalSent && rate) deps.emit(event(false), rate)
-      provisionalSent = true
-    },
-  }
-  deps.open.add(tracked)
-  safeCall(deps.ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
-  safeCall(deps.system, 'startTurn', { sessionId, turnId, seq, traceparent })
-  debug('turn started', seq, turnId)
+  host.open.add(sendIncomplete)
+  safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
+  safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
+  debug('turn', seq, turnId)
   return self
 }

@@ -1,34 +1,29 @@
 import { debug } from './log'
 
-/** Attaches a logging catch so a rejected promise of ours never reaches the page as unhandled. */
-export const quiet = (p: Promise<unknown>, what: string) => p.catch((e: unknown) => debug(what, 'failed', e))
-
 /**
  * The one guard at the public boundary: the SDK never throws into, or rejects at, the host
- * page for its own failures. A throw becomes `fallback`; a rejected promise resolves to it.
+ * page for its own failures. A throw gives `fallback`; a rejected promise resolves to it.
  */
 export const guard =
-  <A extends unknown[], R>(name: string, fn: (...args: A) => R, fallback: () => R) =>
+  <A extends unknown[], R>(name: string, fn: (...args: A) => R, fallback: R) =>
   (...args: A): R => {
+    const fail = (e: unknown) => (debug(name, 'failed', e), fallback)
     try {
       const result = fn(...args)
-      return (result instanceof Promise ? result.catch((e: unknown) => (debug(name, 'failed', e), fallback())) : result) as R
+      return result instanceof Promise ? (result.catch(fail) as R) : result
     } catch (e) {
-      debug(name, 'failed', e)
-      return fallback()
+      return fail(e)
     }
   }
 
 /** Calls an optional method of a user-supplied object (provider, hook); its throws and rejections are logged. */
-export const safeCall = <T = unknown>(obj: unknown, method: string, ...args: unknown[]): T | undefined => {
+export const safeCall = <T = unknown>(obj: any, method: string, ...args: unknown[]): T | undefined => {
+  const fail = (e: unknown) => debug(method, 'failed', e)
   try {
-    const fn = obj && (obj as Record<string, unknown>)[method]
-    if (typeof fn != 'function') return undefined
-    const result = fn.apply(obj, args)
-    if (result instanceof Promise) quiet(result, method)
+    const result = obj?.[method]?.(...args)
+    result instanceof Promise && result.catch(fail)
     return result
   } catch (e) {
-    debug(method, 'threw', e)
-    return undefined
+    fail(e)
   }
 }

@@ -7,10 +7,5 @@ export const setDebug = (on: boolean): void => {
 
 /** Logs one SDK operation under `debug`. */
 export const debug = (...args: unknown[]): void => {
-  if (debugOn) console.log('[lumina]', ...args)
-}
-
-/** A mistake the developer must see (bad config), printed even without `debug`. */
-export const logError = (...args: unknown[]): void => {
-  console.error('[lumina]', ...args)
+  debugOn && console.log('[lumina]', ...args)
 }

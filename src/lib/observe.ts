@@ -17,18 +17,15 @@ export const iso = (ms: number) => new Date(ms).toISOString()
  * the same value or promise is returned and the same error is thrown.
  */
 export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: unknown) => void): T => {
-  let result: T
+  let result: any
   try {
     result = fn()
   } catch (e) {
     done(true, e)
     throw e
   }
-  const thenable = result as { then?: unknown }
-  if (thenable && typeof thenable.then == 'function')
-    // A second, handled branch, attached before the caller's: the caller's promise is
-    // returned untouched, and a stream it resolves to is observed before the caller reads it.
-    (result as PromiseLike<unknown>).then((v) => done(false, v), (e) => done(true, e))
-  else done(false, result)
+  // A second, handled branch, attached before the caller's: the caller's promise is
+  // returned untouched, and a stream it resolves to is observed before the caller reads it.
+  typeof result?.then == 'function' ? result.then((v: unknown) => done(false, v), (e: unknown) => done(true, e)) : done(false, result)
   return result
 }

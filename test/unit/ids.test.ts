@@ -1,24 +1,33 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { parseTraceParent } from '@opentelemetry/core'
-import { newSpanId, newTraceId, traceIdOf, traceparentOf, uuid } from '../../src/lib/ids'
+import { randomHex, traceIdOf, uuid } from '../../src/lib/ids'
 import { jsonSafe, utf8Bytes } from '../../src/lib/json-safe'
 import { fakeBrowser } from '../helpers'
 
 describe('ids', () => {
   it('traceparents are valid per the W3C propagator of @opentelemetry/core', async () => {
-    for (let i = 0; i < 200; i++) {
-      const tp = traceparentOf(newTraceId(), newSpanId())
-      const ctx = parseTraceParent(tp)
-      expect(ctx).not.toBeNull()
-      expect(tp).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
-      expect(ctx!.traceFlags).toBe(1)
+    const lumina = fakeBrowser().sdk()
+    for (let i = 0; i < 100; i++) {
+      lumina.session.clear()
+      const s = await lumina.session.start()
+      const turn = s.turn()
+      for (const tp of [s.traceparent, turn.traceparent]) {
+        expect(tp).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+        expect(parseTraceParent(tp)!.traceFlags).toBe(1)
+      }
+      expect(parseTraceParent(turn.traceparent)!.traceId).toBe(s.sessionId)
+      expect(parseTraceParent(turn.traceparent)!.spanId).toBe(turn.turnId)
     }
-    const b = fakeBrowser()
-    const s = await b.sdk().session.start()
-    const turn = s.turn()
-    expect(parseTraceParent(s.traceparent)).not.toBeNull()
-    expect(parseTraceParent(turn.traceparent)!.traceId).toBe(s.sessionId)
-    expect(parseTraceParent(turn.traceparent)!.spanId).toBe(turn.turnId)
+  })
+
+  it('random ids are never all zeros', () => {
+    const real = crypto.getRandomValues.bind(crypto)
+    // the pool is refilled when it runs out: make a refill produce zeros first
+    for (let i = 0; i < 600; i++) randomHex(8)
+    const spy = vi.spyOn(crypto, 'getRandomValues').mockImplementationOnce((a: any) => a).mockImplementation(real)
+    for (let i = 0; i < 600; i++) expect(randomHex(8)).not.toMatch(/^0+$/)
+    expect(spy).toHaveBeenCalled()
+    spy.mockRestore()
   })
 
   it('traceIdOf rejects what the spec rejects', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fakeBrowser, oneTurn, tick } from '../helpers'
-import { OUTBOX_KEY } from '../../src/outbox'
+import { OUTBOX_KEY } from '../../src/transport'
 
 beforeEach(() => {
   vi.useFakeTimers()
