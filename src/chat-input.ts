@@ -1,7 +1,7 @@
 import type { UIProvider } from './types'
-import { hash, hashSync, newSalt } from './lib/hash'
+import { hash, hashSync } from './lib/hash'
 import { safeCall } from './lib/guard'
-import { uuid } from './lib/ids'
+import { randomHex, uuid } from './lib/ids'
 import { onLifecycle } from './lib/lifecycle'
 
 /** Where tracker events go: an SDK instance's `_track` (our ingest, sampled by `sampling.uiEvent`). */
@@ -17,24 +17,31 @@ export const setChatSink = (sink: ChatSink) => {
 }
 
 /** Salts by session id: the same text hashes alike within a session, and the salt never leaves the browser. */
-const salts = new Map<string, string>()
-const saltFor = (sessionId: string) => salts.get(sessionId) || (salts.set(sessionId, newSalt()), salts.get(sessionId)!)
+const salts: Record<string, string> = {}
 
 /** Visible time: performance.now() less the time the tab was hidden, so typing time ignores it. */
 let hiddenMs = 0
-let hiddenSince = -1
+let hiddenAt = 0
 let watching = false
 const visibleNow = () => {
-  if (!watching && typeof document != 'undefined') {
-    watching = true
-    onLifecycle(
-      window,
-      document,
-      () => hiddenSince < 0 && (hiddenSince = performance.now()), // visibilitychange and pagehide may both fire
-      () => hiddenSince >= 0 && ((hiddenMs += performance.now() - hiddenSince), (hiddenSince = -1)),
-    )
-  }
-  return (hiddenSince >= 0 ? hiddenSince : performance.now()) - hiddenMs
+  const d = typeof document == 'object' ? document : undefined
+  const hidden = () => d?.visibilityState == 'hidden'
+  if (!watching && d) (watching = true), d.addEventListener('visibilitychange', () => (hidden() ? (hiddenAt = performance.now()) : (hiddenMs += performance.now() - hiddenAt)))
+  return (hidden() ? hiddenAt : performance.now()) - hiddenMs
+}
+
+/** Signals from one chat input; see `ChatInputTracker`. */
+export interface ChatInputTracker {
+  /** The user started typing a message (call on the first keystroke). */
+  onInputStart(): void
+  /** The message was sent: its id, and its text (only hashed and counted). */
+  onMessageSubmit(messageId: string, value: string): void
+  /** The user left a typed message unsent (blur, page hide). `now`: the page is going away. */
+  onInputAbandoned(value: string, now?: boolean): void
+  /** For bindChatInputs: whether a message is being typed. */
+  _typing(): boolean
+  /** For bindChatInputs: the text last counted, so Enter then the form's submit count once. */
+  _sent?: string
 }
 
 /**
@@ -46,56 +53,39 @@ const visibleNow = () => {
  * input.addEventListener('input', () => tracker.onInputStart())
  * form.addEventListener('submit', () => tracker.onMessageSubmit(crypto.randomUUID(), input.value))
  */
+// A class (arrows and minified functions cannot be called with `new`) whose constructor
+// returns a closure-based object: the interface above merges into its instance type.
 export class ChatInputTracker {
-  /** Visible time of the first keystroke of the message being typed (set: typing is under way). */
-  _start?: number
-  /** For bindChatInputs: the text last counted, so Enter then the form's submit count once. */
-  _sent?: string
-  /** For bindChatInputs: the pending abandonment after a blur. */
-  _blur?: ReturnType<typeof setTimeout>
-
-  constructor(
-    private _ui?: UIProvider,
-    private _sessionId?: string,
-    private _sink?: ChatSink,
-  ) {}
-
-  private _send(name: string, fields: Record<string, unknown>) {
-    if (this._sessionId) fields.session_id = this._sessionId
-    safeCall(this._sink || defaultSink, '_track', name, fields, !!this._ui)
-    safeCall(this._ui, 'captureEvent', name, fields)
-  }
-
-  /**
-   * Sends a signal about typed text: only its length and salted hash. `now` (page hide)
-   * cannot wait for SubtleCrypto, which is asynchronous: it uses the synchronous hash.
-   */
-  private _sendText(name: string, fields: Record<string, unknown>, value: string, hashKey: string, now?: boolean) {
-    fields.typing_duration_ms = this._start === undefined ? 0 : Math.round(visibleNow() - this._start)
-    fields.character_count = value.length
-    this._start = undefined
-    const salted = saltFor(this._sessionId || '') + value
-    const send = (h: string) => this._send(name, { ...fields, [hashKey]: h })
-    now ? send(hashSync(salted)) : hash(salted).then(send)
-  }
-
-  /** The user started typing a message (call on the first keystroke). */
-  onInputStart() {
-    if (this._start === undefined) {
-      this._start = visibleNow()
-      this._send('chat_input_started', {})
+  constructor(ui?: UIProvider, sessionId = '', sink?: ChatSink) {
+    /** Visible time of the first keystroke of the message being typed (set: typing is under way). */
+    let start: number | undefined
+    const send = (name: string, fields: Record<string, unknown>) => {
+      if (sessionId) fields.session_id = sessionId
+      safeCall(sink || defaultSink, '_track', name, fields, !!ui)
+      safeCall(ui, 'captureEvent', name, fields)
     }
-  }
-
-  /** The message was sent: its id, and its text (only hashed and counted). */
-  onMessageSubmit(messageId: string, value: string) {
-    this._sendText('chat_message_submitted', { message_id: String(messageId) }, String(value), 'content_hash')
-  }
-
-  /** The user left a typed message unsent (blur, page hide). `now`: the page is going away. */
-  onInputAbandoned(value: string, now?: boolean) {
-    if (value) this._sendText('chat_input_abandoned', {}, String(value), 'partial_content_hash', now)
-    else this._start = undefined
+    /**
+     * Sends a signal about typed text: only its length and salted hash. `now` (page hide)
+     * cannot wait for SubtleCrypto, which is asynchronous: it uses the synchronous hash.
+     */
+    const sendText = (name: string, fields: Record<string, unknown>, value: string, hashKey: string, now?: boolean) => {
+      fields.typing_duration_ms = start === undefined ? 0 : Math.round(visibleNow() - start)
+      fields.character_count = value.length
+      start = undefined
+      const salted = (salts[sessionId] ||= randomHex(16)) + value
+      const done = (h: string) => send(name, { ...fields, [hashKey]: h })
+      now ? done(hashSync(salted)) : hash(salted).then(done)
+    }
+    return {
+      onInputStart() {
+        if (start === undefined) (start = visibleNow()), send('chat_input_started', {})
+      },
+      onMessageSubmit: (messageId, value) => sendText('chat_message_submitted', { message_id: '' + messageId }, '' + value, 'content_hash'),
+      onInputAbandoned(value, now) {
+        value ? sendText('chat_input_abandoned', {}, '' + value, 'partial_content_hash', now) : (start = undefined)
+      },
+      _typing: () => start !== undefined,
+    } as ChatInputTracker
   }
 }
 
@@ -105,7 +95,7 @@ const SUBMIT = '[data-lumina-chat-submit]'
 type ChatElement = HTMLElement & { value?: string }
 
 const textOf = (el: ChatElement) => (el.isContentEditable ? el.innerText : el.value || '').trim()
-const TYPES = ['input', 'keydown', 'submit', 'click', 'focusout', 'focusin']
+const TYPES = ['input', 'keydown', 'submit', 'click', 'focusout']
 
 /**
  * Binds every `[data-lumina-chat-input]` under `root`, now and added later: one capturing
@@ -125,35 +115,29 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
   const end = (el: ChatElement | null | undefined, submitted: boolean, now?: boolean) => {
     const t = el && trackerOf(el)
     const text = el && textOf(el)
-    if (!t || !text || (t._start === undefined && (!submitted || t._sent == text))) return
-    clearTimeout(t._blur)
+    if (!t || !text || (!t._typing() && (!submitted || t._sent == text))) return
     live.delete(el)
-    if (submitted) (t._sent = text), t.onMessageSubmit(uuid(), text)
-    else t.onInputAbandoned(text, now)
+    submitted ? ((t._sent = text), t.onMessageSubmit(uuid(), text)) : t.onInputAbandoned(text, now)
   }
-  const onHide = () => live.forEach((el) => end(el, false, true))
   const handle = (e: any) => {
     const el: ChatElement | null = e.target?.closest?.(CHAT_INPUT)
     const type = e.type
-    if (type == 'input') {
-      if (el && textOf(el) && trackerOf(el)._start === undefined) live.add(el), trackerOf(el).onInputStart()
-    } else if (type == 'keydown') {
-      // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
-      if (e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229) end(el, true)
-    } else if (type == 'submit') end(inputIn(e.target), true)
+    if (type == 'input') el && textOf(el) && !trackerOf(el)._typing() && (live.add(el), trackerOf(el).onInputStart())
+    // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
+    else if (type == 'keydown') e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229 && end(el, true)
+    else if (type == 'submit') end(inputIn(e.target), true)
     else if (type == 'click') {
       const button = e.target?.closest?.(SUBMIT)
-      if (button) end(inputIn(button.closest('form,[data-lumina-chat]')), true)
-    } else if (type == 'focusout') {
-      // Focus moving to the send button is not abandonment; a click elsewhere may still be one
-      // (Safari does not focus buttons): wait a moment for the submit before calling it so.
-      if (el && !e.relatedTarget?.closest?.(SUBMIT)) trackerOf(el)._blur = setTimeout(() => el.isConnected && end(el, false), 300)
-    } else el && clearTimeout(trackerOf(el)._blur) // focusin
+      button && end(inputIn(button.closest('form,[data-lumina-chat]')), true)
+    }
+    // Focus moving to the send button is not abandonment; a click elsewhere may still be one
+    // (Safari does not focus buttons): wait a moment for the submit, or the user coming back.
+    else el && !e.relatedTarget?.closest?.(SUBMIT) && setTimeout(() => el.isConnected && el != document.activeElement && end(el, false), 300) // focusout
   }
-  for (const type of TYPES) root.addEventListener(type, handle, true)
-  const offLifecycle = onLifecycle(window, document, onHide, () => {})
+  TYPES.forEach((type) => root.addEventListener(type, handle, true))
+  const offLifecycle = onLifecycle(window, document, () => live.forEach((el) => end(el, false, true)), () => {})
   return () => {
-    for (const type of TYPES) root.removeEventListener(type, handle, true)
+    TYPES.forEach((type) => root.removeEventListener(type, handle, true))
     offLifecycle()
   }
 }

@@ -3,13 +3,11 @@ import { CaptureTranscript } from './types'
 import { resolveConfig, type ResolvedConfig } from './config'
 import { browserPlatform } from './platform'
 import { cookieStorage, webStore } from './lib/storage'
-import { uuid } from './lib/ids'
+import { randomHex, traceIdOf, uuid } from './lib/ids'
 import { guard, safeCall } from './lib/guard'
 import { debug, setDebug } from './lib/log'
 import { jsonSafe } from './lib/json-safe'
 import { onLifecycle } from './lib/lifecycle'
-import { createIdentity, type Identity } from './identity'
-import { createSession } from './session'
 import { createTransport, type Transport } from './transport'
 import { createTurn, type Feedback, type TurnCtx, type TurnHost } from './turn'
 import { captureMessages } from './transcript'
@@ -36,6 +34,13 @@ const DRAW_SLOT: Record<Kind, number> = { turn: 0, span: 8, uiEvent: 16 }
 
 const resolved = Promise.resolve()
 
+/** Cookie and localStorage key of the distinct id. */
+const ID_KEY = 'lumina_id'
+const ANON = 'anon_'
+/** sessionStorage keys: the session's W3C traceparent, and `<traceId>:<seq>` (both per tab, surviving reloads). */
+const TRACEPARENT_KEY = 'traceparent'
+const SEQ_KEY = 'lumina_seq'
+
 /**
  * Creates an SDK instance. `Lumina` (ESM) and `window.lumina` (CDN) are one each; tests
  * create more, passing fake platform functions.
@@ -50,21 +55,51 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   let state = 0
   /** Calls made before init, replayed in order after it. */
   const held: (() => void)[] = []
-  let config: ResolvedConfig
-  let identity: Identity | undefined
+  let config: ResolvedConfig | undefined
   let ui: UIProvider | undefined
   let transport: Transport
-  const localKV = webStore(p.localStorage)
-  const session = createSession(webStore(p.sessionStorage))
   /** Between page hide and show. */
   let hidden = false
 
-  /** Identity is read on first use, not at import (server-side rendering has no document). */
-  const id = () =>
-    (identity ||= createIdentity([webStore(() => cookieStorage(p.document!, config?.cookieDomain, p.window?.location?.protocol == 'https:')), localKV]))
+  // Identity: `anon_<uuid>` until identify(). Read from the first store that has it, written
+  // to both, so each restores the other (Safari may wipe either after 7 days). Read on first
+  // use, not at import (server-side rendering has no document).
+  const localKV = webStore(p.localStorage)
+  const cookieKV = webStore(() => cookieStorage(p.document!, config?.cookieDomain, p.window?.location?.protocol == 'https:'))
+  let distinctId = ''
+  const setId = (value: string) => {
+    distinctId = value
+    for (const kv of [cookieKV, localKV]) kv.get(ID_KEY) != value && kv.set(ID_KEY, value)
+  }
+  /** (Re-)reads the stores (another tab may have identified) and repairs a wiped one. */
+  const loadId = () => setId(cookieKV.get(ID_KEY) || localKV.get(ID_KEY) || ANON + uuid())
+  const id = () => (distinctId || loadId(), distinctId)
+
+  // The session: one W3C trace per conversation, kept in sessionStorage so a reload continues
+  // it, with the turn counter beside it. Both are read once and kept in memory; the counter
+  // is written on page hide, not per turn — a sessionStorage write costs ~11 µs in Chromium.
+  const sessionKV = webStore(p.sessionStorage)
+  let traceparent: string | null | undefined
+  let seq = 0
+  let unsaved = false
+  /** The trace id of the open session, if any. */
+  const traceId = () => {
+    if (traceparent === undefined) {
+      const [t, n] = (sessionKV.get(SEQ_KEY) || '').split(':')
+      seq = traceIdOf((traceparent = sessionKV.get(TRACEPARENT_KEY))) == t ? +n || 0 : 0
+    }
+    return traceIdOf(traceparent)
+  }
+  const clearSession = () => {
+    sessionKV.remove(TRACEPARENT_KEY)
+    sessionKV.remove(SEQ_KEY)
+    traceparent = null
+    seq = 0
+    unsaved = false
+  }
 
   const sampled = (kind: Kind, traceId: string): number | undefined => {
-    const rate = config.sampling[kind]
+    const rate = config!.sampling[kind]
     return parseInt(traceId.substr(DRAW_SLOT[kind], 8), 16) / 2 ** 32 < rate ? rate : undefined
   }
 
@@ -74,8 +109,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     source: 'sdk',
     name,
     ts: new Date(ts).toISOString(),
-    distinct_id: id().get(),
-    session_id: session.current(),
+    distinct_id: id(),
+    session_id: traceId(),
     sdk: SDK,
     ...fields,
   })
@@ -95,7 +130,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   /** A `feedback` event for a turn (this page's or an earlier one's); the comment is user text, captured like the transcript. */
   const feedback = (turnId: string, f: Feedback) =>
     /^[0-9a-f]{16}$/.test(turnId) && Number.isFinite(f?.score)
-      ? emit('feedback', { turn_id: turnId, score: f.score, comment: typeof f.comment == 'string' ? captureMessages(f.comment, config) : undefined })
+      ? emit('feedback', { turn_id: turnId, score: f.score, comment: typeof f.comment == 'string' ? captureMessages(f.comment, config!) : undefined })
       : debug('feedback needs a turn id and { score: number }')
 
   /** What turns need from their instance; `open` holds each open turn's page-hide report. */
@@ -105,7 +140,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     const r = resolveConfig(c)
     if (typeof r == 'string') return console.error('[lumina]', r + ' — the SDK is disabled.'), 2
     setDebug(!!(config = r).debug)
-    if (config.cookieDomain) (identity = undefined), id()
+    config.cookieDomain && cookieKV.set(ID_KEY, id()) // now with its Domain
     ui = config.uiAnalytics
     host = { c: config, p, ui, sampled, open: new Set(), feedback, emit: (f, rate) => emit('turn', f, rate) }
     transport = createTransport(config, p, localKV, (dropped) => serialize(eventOf('dropped', { session_id: undefined, dropped }, p.now())))
@@ -114,13 +149,13 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       p.document,
       () => {
         hidden = true
-        session.save()
+        unsaved && traceId() && sessionKV.set(SEQ_KEY, `${traceId()}:${seq}`) && (unsaved = false) // the turn counter
         host.open.forEach((sendIncomplete) => sendIncomplete())
         transport.hide()
       },
       () => {
         hidden = false
-        id().refresh()
+        loadId()
       },
     )
     p.window?.addEventListener('online', transport.online)
@@ -167,17 +202,18 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       start: api(
         'session.start',
         (): Promise<SessionCtx> => {
-          const [traceId, traceparent] = session.start()
+          let sessionId = traceId()
+          if (!sessionId) sessionKV.set(TRACEPARENT_KEY, (traceparent = `00-${(sessionId = randomHex(16))}-${randomHex(8)}-01`)), (seq = 0)
           return Promise.resolve({
-            sessionId: traceId,
-            traceparent,
-            turn: guard('turn', () => createTurn(host, traceId, session.nextSeq()), noopTurn()),
+            sessionId,
+            traceparent: traceparent!,
+            turn: guard('turn', () => createTurn(host, sessionId, ((unsaved = true), ++seq)), noopTurn()),
           })
         },
         Promise.resolve(noopSession()),
       ),
       /** Ends the session: the next start() opens a new trace. */
-      clear: api('session.clear', session.clear),
+      clear: api('session.clear', clearSession),
     },
     /**
      * Names the user. Switching between two identified users starts a new session unless
@@ -188,9 +224,9 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       'identify',
       (userId: string, properties?: Record<string, unknown>, options: IdentifyOptions = {}): Promise<void> => {
         if (typeof userId != 'string' || !userId) return debug('identify needs a non-empty string user id'), resolved
-        const previous = id().get()
-        if (options.newSession ?? (!id().isAnonymous() && previous != userId)) session.clear()
-        id().set(userId)
+        const previous = id()
+        if (options.newSession ?? (!previous.startsWith(ANON) && previous != userId)) clearSession()
+        setId(userId)
         emit('identify', { user_id: userId, previous_id: previous, properties: jsonSafe(properties || {}) })
         safeCall(ui, 'identify', userId, properties)
         return transport.flush()
@@ -199,14 +235,14 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     ),
     /** Forgets the user (logout): a new anonymous id and a new session. */
     reset: api('reset', () => {
-      id().reset()
-      session.clear()
+      setId(ANON + uuid())
+      clearSession()
       safeCall(ui, 'reset')
     }),
     /** The current distinct id: `anon_<uuid>` or the identified user id. */
-    getDistinctId: guard('getDistinctId', () => id().get(), ''),
+    getDistinctId: guard('getDistinctId', id, ''),
     /** Whether identify() has not been called (or reset() was). */
-    isAnonymous: guard('isAnonymous', () => id().isAnonymous(), true),
+    isAnonymous: guard('isAnonymous', () => id().startsWith(ANON), true),
     /**
      * The user's rating of a turn, by its id (`turn.turnId`): works after finish() and after a reload.
      * @example lumina.feedback(turnId, { score: 1, comment: 'helpful' })
@@ -216,8 +252,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     flush: api('flush', () => transport.flush(), resolved),
     /** Queues a UI event (chat input signals), subject to `sampling.uiEvent`. @internal */
     _track: api('_track', (name: string, fields: Record<string, unknown>, ownUi?: boolean) => {
-      const traceId = (fields.session_id as string) || session.current()
-      const rate = traceId ? sampled('uiEvent', traceId) : config.sampling.uiEvent == 1 ? 1 : undefined
+      const trace = (fields.session_id as string) || traceId()
+      const rate = trace ? sampled('uiEvent', trace) : config!.sampling.uiEvent == 1 ? 1 : undefined
       rate && emit(name, fields, rate)
       ownUi || safeCall(ui, 'captureEvent', name, fields)
     }),

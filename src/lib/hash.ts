@@ -1,6 +1,4 @@
-import { randomHex } from './ids'
-
-const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => (b < 16 ? '0' : '') + b.toString(16)).join('')
+import { HEX } from './ids'
 
 /**
  * Compact synchronous fallback (two 32-bit FNV-1a lanes): for plain-http pages, where
@@ -14,17 +12,14 @@ export const hashSync = (text: string): string => {
     a = Math.imul(a ^ c, 16777619)
     b = Math.imul(b ^ c ^ (a >>> 15), 2246822507)
   }
-  return 'f' + ((a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0'))
+  return 'f' + ((a >>> 0) + 2 ** 32).toString(16).slice(1) + ((b >>> 0) + 2 ** 32).toString(16).slice(1)
 }
 
 /** SHA-256 hex of `text` where SubtleCrypto exists (secure contexts), else the fallback. */
 export const hash = async (text: string): Promise<string> => {
   try {
-    return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+    return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (b) => HEX[b]).join('')
   } catch {
     return hashSync(text)
   }
 }
-
-/** A random secret for salting, never sent anywhere. */
-export const newSalt = () => randomHex(16)

@@ -1,7 +1,7 @@
 /** Random bytes drawn 4 KiB at a time: one getRandomValues call per turn cost ~4 µs. */
 let pool = new Uint8Array(0)
 let used = 0
-const HEX = Array.from({ length: 256 }, (_, b) => (b + 256).toString(16).slice(1))
+export const HEX = Array.from({ length: 256 }, (_, b) => (b + 256).toString(16).slice(1))
 
 /** Lowercase hex of `bytes` random bytes (never all zeros: W3C Trace Context forbids all-zero ids). getRandomValues works outside secure contexts too. */
 export const randomHex = (bytes: number): string => {

@@ -15,29 +15,15 @@ type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
  */
 export const webStore = (getStore: () => StorageLike | null | undefined): KV => {
   const memory = new Map<string, string>()
+  const use = (f: (s: StorageLike) => unknown): any => {
+    try {
+      return f(getStore()!)
+    } catch {}
+  }
   return {
-    get(key) {
-      try {
-        const value = getStore()!.getItem(key)
-        if (value != null) return value
-      } catch {}
-      return memory.get(key) ?? null
-    },
-    set(key, value) {
-      memory.set(key, value)
-      try {
-        getStore()!.setItem(key, value)
-        return true
-      } catch {
-        return false
-      }
-    },
-    remove(key) {
-      memory.delete(key)
-      try {
-        getStore()!.removeItem(key)
-      } catch {}
-    },
+    get: (key) => use((s) => s.getItem(key)) ?? memory.get(key) ?? null,
+    set: (key, value) => (memory.set(key, value), use((s) => (s.setItem(key, value), 1))),
+    remove: (key) => (memory.delete(key), use((s) => s.removeItem(key))),
   }
 }
 
@@ -46,10 +32,7 @@ export const cookieStorage = (doc: Document, domain?: string, secure?: boolean):
   const write = (key: string, value: string, maxAge: number) =>
     (doc.cookie = `${key}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=/; SameSite=Lax${domain ? '; Domain=' + domain : ''}${secure ? '; Secure' : ''}`)
   return {
-    getItem: (key) => {
-      const m = doc.cookie.match(new RegExp(`(?:^|; )${key}=([^;]*)`))
-      return m ? decodeURIComponent(m[1]) : null
-    },
+    getItem: (key) => decodeURIComponent(('; ' + doc.cookie).split('; ' + key + '=')[1]?.split(';')[0] ?? '') || null,
     setItem: (key, value) => write(key, value, 31536000),
     removeItem: (key) => write(key, '', 0),
   }

@@ -26,7 +26,8 @@ export interface PostHogProviderOptions {
   instance?: PostHogLike
 }
 
-const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_turn_start_ts']
+/** The super properties registered while a turn is open, without their `lumina_` prefix. */
+const TAGS = ['session_id', 'turn_id', 'turn_seq', 'turn_start_ts']
 
 /**
  * Links each turn to its PostHog session replay: tags PostHog events while a turn is open,
@@ -37,34 +38,25 @@ const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_
  * Lumina.init({ writeKey, endpoint, uiAnalytics: postHogProvider({ instance: posthog }) })
  */
 export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvider => {
+  const { apiKey, host, projectId } = options
+  /** The instance: `window.posthog` is looked up at each call (PostHog's snippet may still be loading). */
+  const instance = (): PostHogLike | undefined => options.instance || (globalThis as { posthog?: PostHogLike }).posthog
   /** Calls a posthog-js method if posthog and the method are there (PostHog's snippet stub lacks some). */
-  const ph = (method: keyof PostHogLike, ...args: unknown[]): any => {
-    const p = options.instance || (typeof window != 'undefined' ? (window as { posthog?: PostHogLike }).posthog : undefined)
-    return (p?.[method] as Function | undefined)?.apply(p, args)
-  }
+  const ph = (method: keyof PostHogLike, ...args: unknown[]): any => (instance()?.[method] as Function | undefined)?.apply(instance(), args)
   /** The turn whose tags are registered: finishing an older overlapping turn leaves them. */
   let tagged: string | undefined
-  const untagTurn = (turnId: string) => {
-    if (tagged == turnId) {
-      tagged = undefined
-      for (const name of TAGS) ph('unregister', name)
-    }
-  }
+  const untagTurn = (turnId: string) => tagged == turnId && ((tagged = undefined), TAGS.map((k) => ph('unregister', 'lumina_' + k)))
   const getSessionId = () => ph('get_session_id') || undefined
   return {
-    init() {
-      const p = options.instance || (window as { posthog?: PostHogLike }).posthog
-      if (options.apiKey && p && !p.__loaded) ph('init', options.apiKey, options.host ? { api_host: options.host } : {})
-    },
+    init: () => apiKey && !instance()?.__loaded && ph('init', apiKey, host ? { api_host: host } : {}),
     getSessionId,
     getReplayUrl() {
       const id = getSessionId()
-      const { host, projectId } = options
       return ph('get_session_replay_url', { withTimestamp: true }) || (id && host && projectId ? `${host.replace(/\/+$/, '')}/project/${projectId}/replay/${id}` : undefined)
     },
     tagTurn(t) {
       tagged = t.turnId
-      ph('register', { [TAGS[0]]: t.sessionId, [TAGS[1]]: t.turnId, [TAGS[2]]: t.seq, [TAGS[3]]: t.startedAt })
+      ph('register', { lumina_session_id: t.sessionId, lumina_turn_id: t.turnId, lumina_turn_seq: t.seq, lumina_turn_start_ts: t.startedAt })
     },
     untagTurn,
     startReplay: () => ph('startSessionRecording'),

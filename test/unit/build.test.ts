@@ -17,7 +17,7 @@ describe('built files', () => {
   it('lumina.min.js gzip stays under its ceiling (ratchet towards the 6,144 B budget)', () => {
     // The budget is 6,144 B and we are over it (see README, Numbers): this ceiling only stops
     // growth. Lower it whenever the bundle shrinks; set it to 6144 once we meet the budget.
-    const CEILING = 9000
+    const CEILING = 8100
     const bytes = gzipSync(dist('lumina.min.js'), { level: 9 }).length
     expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget 6,144 B`).toBeLessThanOrEqual(CEILING)
   })
@@ -53,5 +53,23 @@ describe('built files', () => {
       expect(existsSync(resolve(__dirname, '../../dist', f)), f).toBe(true)
     expect(pkg.exports['.'].types).toBe('./dist/esm/index.d.ts')
     expect(pkg.exports['./providers/posthog'].import).toBe('./dist/esm/providers/posthog.js')
+  })
+  it('the minified bundle runs: replays the queue, sends a turn, and its ChatInputTracker is constructible', async () => {
+    // Catches what only minification can break (mangled names, functions turned into arrows).
+    const sent: string[] = []
+    const w = window as any
+    w.fetch = async (_url: string, init: RequestInit) => (sent.push(String(init.body)), new Response('{}'))
+    const started = new Promise<any>((resolve) => (w.lumina = { _q: [['start', [], resolve]] }))
+    new Function(dist('lumina.min.js').toString())()
+    expect(w.lumina._loaded).toBe(true)
+    w.lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.test' })
+    const turn = (await started).turn()
+    expect(turn.wrapLLM(() => 42)).toBe(42)
+    await turn.finish()
+    await w.lumina.flush()
+    expect(sent.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l).name)).toEqual(['turn'])
+    const tracker = new w.lumina.ChatInputTracker()
+    expect(typeof tracker.onInputStart).toBe('function')
+    delete w.fetch
   })
 })
