@@ -40,6 +40,8 @@ export interface ChatInputTracker {
   onInputAbandoned(value: string, now?: boolean): void
   /** For bindChatInputs: whether a message is being typed. */
   _typing(): boolean
+  /** For bindChatInputs: hashes the text so far ahead of time, for the page-hide path. */
+  _prehash(value: string): void
   /** For bindChatInputs: the text last counted, so Enter then the form's submit count once. */
   _sent?: string
 }
@@ -59,6 +61,9 @@ export class ChatInputTracker {
   constructor(ui?: UIProvider, sessionId = '', sink?: ChatSink) {
     /** Visible time of the first keystroke of the message being typed (set: typing is under way). */
     let start: number | undefined
+    /** The latest text hashed ahead, and its SHA-256 (see `_prehash`). */
+    let ahead: string[] = []
+    const salt = () => (salts[sessionId] ||= randomHex(16))
     const send = (name: string, fields: Record<string, unknown>) => {
       if (sessionId) fields.session_id = sessionId
       safeCall(sink || defaultSink, '_track', name, fields, !!ui)
@@ -66,15 +71,16 @@ export class ChatInputTracker {
     }
     /**
      * Sends a signal about typed text: only its length and salted hash. `now` (page hide)
-     * cannot wait for SubtleCrypto, which is asynchronous: it uses the synchronous hash.
+     * cannot wait for SubtleCrypto, which is asynchronous: it takes the hash computed ahead
+     * as the user typed, or, if that is not ready, the synchronous fallback.
      */
     const sendText = (name: string, fields: Record<string, unknown>, value: string, hashKey: string, now?: boolean) => {
       fields.typing_duration_ms = start === undefined ? 0 : Math.round(visibleNow() - start)
       fields.character_count = value.length
       start = undefined
-      const salted = (salts[sessionId] ||= randomHex(16)) + value
+      const salted = salt() + value
       const done = (h: string) => send(name, { ...fields, [hashKey]: h })
-      now ? done(hashSync(salted)) : hash(salted).then(done)
+      now ? done(ahead[0] == value ? ahead[1] : hashSync(salted)) : hash(salted).then(done)
     }
     return {
       onInputStart() {
@@ -85,6 +91,7 @@ export class ChatInputTracker {
         value ? sendText('chat_input_abandoned', {}, '' + value, 'partial_content_hash', now) : (start = undefined)
       },
       _typing: () => start !== undefined,
+      _prehash: (value) => hash(salt() + value).then((h) => (ahead = [value, h])),
     } as ChatInputTracker
   }
 }
@@ -122,7 +129,14 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
   const handle = (e: any) => {
     const el: ChatElement | null = e.target?.closest?.(CHAT_INPUT)
     const type = e.type
-    if (type == 'input') el && textOf(el) && !trackerOf(el)._typing() && (live.add(el), trackerOf(el).onInputStart())
+    if (type == 'input') {
+      const text = el && textOf(el)
+      if (text) {
+        const t = trackerOf(el!)
+        t._typing() || (live.add(el!), t.onInputStart())
+        t._prehash(text)
+      }
+    }
     // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
     else if (type == 'keydown') e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229 && end(el, true)
     else if (type == 'submit') end(inputIn(e.target), true)

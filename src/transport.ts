@@ -6,7 +6,11 @@ import { debug } from './lib/log'
 
 /** localStorage key of the persisted queue: NDJSON, one unconfirmed event a line. */
 export const OUTBOX_KEY = 'lumina_outbox'
-/** Events dropped for the bounds and not yet reported (survives the page). */
+/**
+ * How many events pages dropped for the bounds and did not report yet: a page hands its
+ * count over here when it persists, and the next batch of any tab claims it (so a count
+ * shared by two tabs is reported once).
+ */
 const DROPPED_KEY = 'lumina_dropped'
 
 // Segment's localStorage queue grew to ~5 MB and broke sites (analytics-next #1200): bound ours.
@@ -64,7 +68,8 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
   let entries: Entry[] = []
   /** UTF-8 bytes of all entries. */
   let totalBytes = 0
-  let dropped = +kv.get(DROPPED_KEY)! || 0
+  /** This page's drops not yet reported nor handed to storage. */
+  let dropped = 0
   /** Ids this page saw confirmed: a merge must not bring them back from storage. */
   let confirmed = new Set<string>()
   /** Whether storage may hold lines: confirmations must then be written through. */
@@ -102,7 +107,7 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
       .split('\n')
       .filter((l) => l.startsWith('{"id":"') && !ours.has(idOf(l)) && !confirmed.has(idOf(l)))
       .concat(entries.map((e) => e.line))
-    dropped && kv.set(DROPPED_KEY, '' + dropped)
+    dropped && kv.set(DROPPED_KEY, '' + ((+kv.get(DROPPED_KEY)! || 0) + dropped)) && (dropped = 0)
     if (!(stored = !!lines.length)) kv.remove(OUTBOX_KEY)
     // QuotaExceededError: keep the newest half, and again (memory still holds them all).
     while (lines.length && !kv.set(OUTBOX_KEY, lines.join('\n'))) lines = lines.slice(lines.length >> 1 || 1)
@@ -206,8 +211,9 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
 
   /** The next batch, up to maxBatchBytes, with the `dropped` report first. */
   const takeBatch = (): Entry[] => {
-    if (dropped) {
-      const e = entryOf(droppedLine(dropped), p.now())
+    const n = dropped + (+kv.get(DROPPED_KEY)! || 0)
+    if (n) {
+      const e = entryOf(droppedLine(n), p.now())
       entries.unshift(e)
       totalBytes += e.bytes
       dropped = 0

@@ -232,17 +232,23 @@ describe('bindChatInputs', () => {
     expect((await sent(2)).map((e) => e.name)).toEqual(['chat_input_started', 'chat_message_submitted'])
   })
 
-  it('page hide with unsent text: abandoned, sent at once on the page-hide path', async () => {
-    const { b, lumina } = setup()
+  it('page hide with unsent text: abandoned, sent at once on the page-hide path, hashed like a submission', async () => {
+    const { b, lumina, sent } = setup()
     const input = mount('<input data-lumina-chat-input>')
     unbind = bindChatInputs(document, undefined, lumina)
     type(input, 'half a thought')
-    await vi.advanceTimersByTimeAsync(0) // the hash computed ahead as the user typed
+    await new Promise((r) => realSetTimeout(r, 50)) // SubtleCrypto: the hash computed ahead as the user typed
     b.hide() // the SDK's own page-hide path
     setVisibility('hidden')
     const keepalive = b.net.sent.filter((r) => r.keepalive).flatMap((r) => r.events)
-    expect(keepalive.map((e) => e.name)).toContain('chat_input_abandoned')
+    const abandoned = keepalive.find((e) => e.name == 'chat_input_abandoned')!
     expect(b.net.sent.map((r) => r.body).join('')).not.toContain('half a thought')
+    // the same SHA-256 the same text gets when submitted in this session (not the synchronous fallback)
+    setVisibility('visible')
+    new ChatInputTracker(undefined, '', lumina).onMessageSubmit('m', 'half a thought')
+    const submitted = (await sent(1)).find((e) => e.name == 'chat_message_submitted')!
+    expect(abandoned.partial_content_hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(abandoned.partial_content_hash).toBe(submitted.content_hash)
   })
 
   it('unbind stops tracking', async () => {

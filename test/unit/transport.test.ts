@@ -394,6 +394,39 @@ describe('bounds', () => {
   })
 })
 
+describe('drop counts across pages and tabs', () => {
+  it('a count a page left is reported once, though two tabs load it', async () => {
+    const a = fakeBrowser()
+    a.local.setItem('lumina_dropped', '7')
+    const b = fakeBrowser(a.local) // a second tab: same localStorage
+    const [la, lb] = [a.sdk(), b.sdk()]
+    await oneTurn(la)
+    await oneTurn(lb)
+    await la.flush()
+    await lb.flush()
+    const reports = [...a.net.events(), ...b.net.events()].filter((e) => e.name == 'dropped')
+    expect(reports.map((e) => e.dropped)).toEqual([7])
+    expect(a.local.getItem('lumina_dropped')).toBeNull()
+  })
+
+  it('drops counted before a page hide are reported by the next load', async () => {
+    const a = fakeBrowser()
+    a.setOnline(false)
+    a.net.reply = () => 'network'
+    a.net.beaconAccepts = false
+    const s = await a.sdk().session.start()
+    for (let i = 0; i < 1003; i++) await s.turn().finish()
+    a.hide()
+    a.reload()
+    a.net.reply = () => 200
+    a.setOnline(true)
+    a.sdk()
+    await tick(0)
+    await tick(0)
+    expect(a.net.events().filter((e) => e.name == 'dropped').map((e) => e.dropped)).toEqual([3])
+  })
+})
+
 describe('back/forward cache', () => {
   it('a page restored from the bfcache carries on: events after it go out normally', async () => {
     const b = fakeBrowser()
