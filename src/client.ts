@@ -40,6 +40,12 @@ const ANON = 'anon_'
 /** sessionStorage keys: the session's W3C traceparent, and `<traceId>:<seq>` (both per tab, surviving reloads). */
 const TRACEPARENT_KEY = 'traceparent'
 const SEQ_KEY = 'lumina_seq'
+/**
+ * sessionStorage flag of a page that holds the session, removed on pagehide: a reload finds
+ * it gone, but a duplicated tab finds the original's copy, and starts its own session (PostHog
+ * detects duplicated tabs the same way).
+ */
+const TAB_KEY = 'lumina_tab'
 
 /**
  * Creates an SDK instance. `Lumina` (ESM) and `window.lumina` (CDN) are one each; tests
@@ -85,8 +91,12 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   /** The trace id of the open session, if any. */
   const traceId = () => {
     if (traceparent === undefined) {
-      const [t, n] = (sessionKV.get(SEQ_KEY) || '').split(':')
-      seq = traceIdOf((traceparent = sessionKV.get(TRACEPARENT_KEY))) == t ? +n || 0 : 0
+      if (sessionKV.get(TAB_KEY)) clearSession() // a duplicated tab: the copied session is the original tab's
+      else {
+        const [t, n] = (sessionKV.get(SEQ_KEY) || '').split(':')
+        seq = traceIdOf((traceparent = sessionKV.get(TRACEPARENT_KEY))) == t ? +n || 0 : 0
+      }
+      sessionKV.set(TAB_KEY, '1')
     }
     return traceIdOf(traceparent)
   }
@@ -159,6 +169,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       },
     )
     p.window?.addEventListener('online', transport.online)
+    p.window?.addEventListener('pagehide', () => sessionKV.remove(TAB_KEY))
+    p.window?.addEventListener('pageshow', () => traceparent !== undefined && sessionKV.set(TAB_KEY, '1')) // back from the bfcache
     safeCall(ui, 'init')
     debug('initialised', config.endpoint)
     return 1

@@ -140,6 +140,37 @@ describe('session storage', () => {
     expect(b.session.getItem('traceparent')).toBe(s1.traceparent)
   })
 
+  it('a duplicated tab (sessionStorage copied from a live tab) opens its own session', async () => {
+    const a = fakeBrowser()
+    const s1 = await a.sdk().session.start()
+    s1.turn()
+    a.hide() // the original tab is in the background, alive: no pagehide
+    const dup = fakeBrowser(a.local)
+    for (const [k, v] of a.session.map) dup.session.setItem(k, v)
+    const s2 = await dup.sdk().session.start()
+    expect(s2.sessionId).not.toBe(s1.sessionId)
+    expect(s2.turn().seq).toBe(1)
+    a.show()
+    expect(s1.turn().seq).toBe(2) // the original carries on
+    // and a reload of the duplicate keeps the duplicate's session
+    dup.reload()
+    const s3 = await dup.sdk().session.start()
+    expect(s3.sessionId).toBe(s2.sessionId)
+    expect(s3.turn().seq).toBe(2)
+  })
+
+  it('a page restored from the back/forward cache keeps its session, and a duplicate of it does not', async () => {
+    const a = fakeBrowser()
+    const lumina = a.sdk()
+    const s1 = await lumina.session.start()
+    a.pagehide() // into the bfcache
+    a.win.dispatchEvent(new Event('pageshow')) // and back
+    expect((await lumina.session.start()).sessionId).toBe(s1.sessionId)
+    const dup = fakeBrowser(a.local)
+    for (const [k, v] of a.session.map) dup.session.setItem(k, v)
+    expect((await dup.sdk().session.start()).sessionId).not.toBe(s1.sessionId)
+  })
+
   it('session.clear(): the next start opens a new trace and seq restarts', async () => {
     const b = fakeBrowser()
     const lumina = b.sdk()
