@@ -185,11 +185,10 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     const safe = guard(name, fn, off as R)
     return (...args: A): R => {
       debug(name, ...args) // every public call, under `debug`
-      return state == 1
-        ? safe(...args)
-        : state || !off
-          ? (state || held.push(() => state == 1 && safe(...args)), off as R)
-          : (new Promise((done) => held.push(() => done(state == 1 ? safe(...args) : off))) as R)
+      if (state == 1) return safe(...args)
+      if (!state && off) return new Promise((done) => held.push(() => done(state == 1 ? safe(...args) : off))) as R
+      if (!state) held.push(() => state == 1 && safe(...args))
+      return off as R
     }
   }
 

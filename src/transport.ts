@@ -107,7 +107,8 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
       .split('\n')
       .filter((l) => l.startsWith('{"id":"') && !ours.has(idOf(l)) && !confirmed.has(idOf(l)))
       .concat(entries.map((e) => e.line))
-    dropped && kv.set(DROPPED_KEY, '' + ((+kv.get(DROPPED_KEY)! || 0) + dropped)) && (dropped = 0)
+    // handed over even if storage refuses: the store's memory fallback keeps it for this page
+    if (dropped) kv.set(DROPPED_KEY, '' + ((+kv.get(DROPPED_KEY)! || 0) + dropped)), (dropped = 0)
     if (!(stored = !!lines.length)) kv.remove(OUTBOX_KEY)
     // QuotaExceededError: keep the newest half, and again (memory still holds them all).
     while (lines.length && !kv.set(OUTBOX_KEY, lines.join('\n'))) lines = lines.slice(lines.length >> 1 || 1)
