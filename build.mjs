@@ -2,6 +2,7 @@
 // source map), the inline snippet and the paste-ready snippet.html with the SRI hash.
 // LUMINA_CDN_URL overrides the bundle URL written into the snippet (the demo serves its own).
 import { build } from 'esbuild'
+import { cdnBundle, define } from './bundle.mjs'
 import { minify } from 'terser'
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
@@ -10,7 +11,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
 export const cdnUrl = process.env.LUMINA_CDN_URL || `https://cdn.jsdelivr.net/npm/${pkg.name}@${pkg.version}` // jsDelivr serves package.json's `jsdelivr` file
-const define = { __VERSION__: JSON.stringify(pkg.version) }
 
 rmSync('dist', { recursive: true, force: true })
 mkdirSync('dist', { recursive: true })
@@ -29,28 +29,9 @@ await build({
 })
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 
-// CDN bundle: readable IIFE, then terser. Private members start with `_` and are mangled
-// (preact/signals' rule); `_q`, `_loaded` and `_track` are shared with the snippet and chat input.
-const iife = await build({
-  entryPoints: ['src/cdn.ts'],
-  bundle: true,
-  format: 'iife',
-  target: 'es2020', // native ?. and ?? (Chrome 80, Safari 13.1, Firefox 74): much smaller than lowered
-  define,
-  write: false,
-  logLevel: 'warning',
-})
-const readable = iife.outputFiles[0].text
+// CDN bundle: readable IIFE, then terser (bundle.mjs, shared with the bench).
+const { readable, min } = await cdnBundle([], true)
 writeFileSync('dist/lumina.js', readable)
-const min = await minify(
-  { 'lumina.js': readable },
-  {
-    ecma: 2020,
-    compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
-    mangle: { properties: { regex: /^_(?!_|q$|loaded$|track$)/ } },
-    sourceMap: { filename: 'lumina.min.js', url: 'lumina.min.js.map' },
-  },
-)
 writeFileSync('dist/lumina.min.js', min.code)
 writeFileSync('dist/lumina.min.js.map', min.map)
 const sri = 'sha384-' + createHash('sha384').update(min.code).digest('base64')

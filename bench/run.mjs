@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { cdnBundle } from '../bundle.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const read = (p) => readFileSync(root + p)
@@ -178,6 +179,24 @@ const outage = await (async () => {
 await browser.close()
 server.close()
 
+// What each part of the bundle weighs: the same build with that part stood in for by a
+// do-nothing version, gzip before minus after. The parts overlap a little (shared helpers).
+const standIn = (name, file, transform) => ({
+  name,
+  setup: (b) =>
+    b.onLoad({ filter: new RegExp(file.replace(/[/.]/g, '\\$&') + '$') }, (args) => ({ contents: transform(readFileSync(args.path, 'utf8')), loader: 'ts' })),
+})
+const PARTS = {
+  chat_inputs: standIn('chat', 'src/chat-input.ts', () => 'export class ChatInputTracker {}\nexport const bindChatInputs = (..._: unknown[]) => () => {}\nexport const setChatSink = (_: unknown) => {}'),
+  posthog_provider: standIn('posthog', 'src/providers/posthog.ts', () => 'export const postHogProvider = (o: any) => o'),
+  stream_observation: standIn('streams', 'src/llm.ts', (src) => src.replace('export const observeStream = (', 'export const observeStream = (..._: unknown[]) => false\nconst unused = (')),
+  debug_messages: standIn('debug', 'src/lib/log.ts', () => 'export const setDebug = (_: boolean) => {}\nexport const debug = (..._: unknown[]) => {}'),
+}
+const composition = {}
+const fullGzip = gz((await cdnBundle([], true)).min.code)
+for (const [part, plugin] of Object.entries(PARTS)) composition[part] = fullGzip - gz((await cdnBundle([plugin], true)).min.code)
+composition.everything_else = gz((await cdnBundle(Object.values(PARTS), true)).min.code)
+
 const results = {
   date: new Date().toISOString(),
   chromium: chromiumVersion,
@@ -197,6 +216,7 @@ const results = {
   posthog_capture_us: { median: +median(captureUs).toFixed(1), n: TURNS },
   encode_events_per_s: encode,
   outage_10k_turns_heap_growth_mb: outage,
+  bundle_gzip_by_part: composition,
 }
 results.turn_vs_posthog_capture = +(results.posthog_capture_us.median / results.turn_main_thread_us.median).toFixed(1)
 results.budgets = {
@@ -219,4 +239,5 @@ row('one turn vs one capture (µs)', results.turn_main_thread_us.median, results
 row('  ratio (capture / turn)', `${results.turn_vs_posthog_capture}×`, '')
 row('NDJSON encode + send (events/s)', encode, '')
 row('10k turns, collector down: heap +MB', outage, '', results.budgets.outage_heap_growth_lt_5mb ? '< 5 ok' : '< 5 OVER')
+console.log(`bundle gzip by part (B): ${Object.entries(composition).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(' · ')}`)
 console.log(`\ncross-origin isolated (5 µs timer): ${isolated}; results in bench/results.json`)

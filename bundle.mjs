@@ -1,0 +1,35 @@
+// The CDN bundle recipe, shared by build.mjs and the bench (which builds variants of it to
+// measure what each part weighs): esbuild bundles src/cdn.ts as an IIFE, terser minifies.
+// Private members start with `_` and are mangled (preact/signals' rule); `_q`, `_loaded` and
+// `_track` are shared with the snippet and chat input.
+import { build } from 'esbuild'
+import { minify } from 'terser'
+import { readFileSync } from 'node:fs'
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
+export const define = { __VERSION__: JSON.stringify(pkg.version) }
+
+/** Returns { readable, min } (min: terser's { code, map }). `plugins` may stand parts in for others. */
+export const cdnBundle = async (plugins = [], sourceMap = false) => {
+  const iife = await build({
+    entryPoints: [new URL('./src/cdn.ts', import.meta.url).pathname],
+    bundle: true,
+    format: 'iife',
+    target: 'es2020', // native ?. and ?? (Chrome 80, Safari 13.1, Firefox 74): much smaller than lowered
+    define,
+    plugins,
+    write: false,
+    logLevel: 'warning',
+  })
+  const readable = iife.outputFiles[0].text
+  const min = await minify(
+    { 'lumina.js': readable },
+    {
+      ecma: 2020,
+      compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+      mangle: { properties: { regex: /^_(?!_|q$|loaded$|track$)/ } },
+      sourceMap: sourceMap && { filename: 'lumina.min.js', url: 'lumina.min.js.map' },
+    },
+  )
+  return { readable, min }
+}
