@@ -125,9 +125,11 @@ describeBrowser('chat inputs bound by data attributes, real keyboard in Chromium
     await open('/leave')
     await page.click('input')
     await page.keyboard.type(SECRET)
+    await page.waitForTimeout(100) // a person pauses at least this long between typing and leaving
     await page.goto(server.origin + '/away')
     const e = await until(() => chatEvents().find((x) => x.name == 'chat_input_abandoned'))
     expect(e.character_count).toBe(SECRET.length)
+    expect(e.partial_content_hash).toMatch(/^[0-9a-f]{64}$/) // SHA-256 computed as the user typed, not the fallback
     const req = server.received.find((r) => r.events.includes(e))!
     expect(req.contentType).toBe('text/plain;charset=UTF-8')
     expectNoRawText()
