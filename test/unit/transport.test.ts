@@ -164,6 +164,20 @@ describe('faults', () => {
     expect(Object.values(counts).every((n) => n == 1)).toBe(true)
   })
 
+  it('413, then the first half fails: the second half is not stranded, everything arrives once', async () => {
+    const b = fakeBrowser()
+    let down = true
+    b.net.reply = (req) => (req.ids.length > 2 ? 413 : down ? 503 : 200)
+    const lumina = b.sdk()
+    for (let i = 0; i < 4; i++) await oneTurn(lumina)
+    await flushFor(lumina, 5_000) // 413, then the first half: 503 four times, back off
+    down = false
+    await tick(60_000) // the backoff timer sends what waits
+    const counts = countById(b.net.delivered())
+    expect(Object.keys(counts)).toHaveLength(4)
+    expect(Object.values(counts).every((n) => n == 1)).toBe(true)
+  })
+
   it('400 is not retried: the batch is dropped', async () => {
     const b = fakeBrowser()
     b.net.reply = () => 400
