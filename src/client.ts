@@ -133,7 +133,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     transport.enqueue(serialize(event), ts)
     // Timers may never fire in a hidden page: what comes in now (an abandoned input, a late
     // turn) goes out at once on the page-hide path.
-    hidden && transport.hide()
+    if (hidden) transport.hide()
     debug('event', name)
   }
 
@@ -148,9 +148,13 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
 
   const setup = (c: LuminaConfig) => {
     const r = resolveConfig(c)
-    if (typeof r == 'string') return console.error('[lumina]', r + ' — the SDK is disabled.'), 2
-    setDebug(!!(config = r).debug)
-    config.cookieDomain && cookieKV.set(ID_KEY, id()) // now with its Domain
+    if (typeof r == 'string') {
+      console.error('[lumina]', r + ' — the SDK is disabled.')
+      return 2
+    }
+    config = r
+    setDebug(!!config.debug)
+    if (config.cookieDomain) cookieKV.set(ID_KEY, id()) // now with its Domain
     ui = config.uiAnalytics
     host = { c: config, p, ui, sampled, open: new Set(), feedback, emit: (f, rate) => emit('turn', f, rate) }
     transport = createTransport(config, p, localKV, (dropped) => serialize(eventOf('dropped', { session_id: undefined, dropped }, p.now())))
@@ -159,7 +163,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       p.document,
       () => {
         hidden = true
-        unsaved && traceId() && sessionKV.set(SEQ_KEY, `${traceId()}:${seq}`) && (unsaved = false) // the turn counter
+        // the turn counter, written here rather than per turn
+        if (unsaved && traceId() && sessionKV.set(SEQ_KEY, `${traceId()}:${seq}`)) unsaved = false
         host.open.forEach((sendIncomplete) => sendIncomplete())
         transport.hide()
       },
@@ -170,7 +175,9 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     )
     p.window?.addEventListener('online', transport.online)
     p.window?.addEventListener('pagehide', () => sessionKV.remove(TAB_KEY))
-    p.window?.addEventListener('pageshow', () => traceparent !== undefined && sessionKV.set(TAB_KEY, '1')) // back from the bfcache
+    p.window?.addEventListener('pageshow', () => {
+      if (traceparent !== undefined) sessionKV.set(TAB_KEY, '1') // back from the bfcache
+    })
     safeCall(ui, 'init')
     debug('initialised', config.endpoint)
     return 1
@@ -265,8 +272,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     _track: api('_track', (name: string, fields: Record<string, unknown>, ownUi?: boolean) => {
       const trace = (fields.session_id as string) || traceId()
       const rate = trace ? sampled('uiEvent', trace) : config!.sampling.uiEvent == 1 ? 1 : undefined
-      rate && emit(name, fields, rate)
-      ownUi || safeCall(ui, 'captureEvent', name, fields)
+      if (rate) emit(name, fields, rate)
+      if (!ownUi) safeCall(ui, 'captureEvent', name, fields)
     }),
   }
   return lumina

@@ -119,7 +119,7 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
     if (confirmed.size > 5000) confirmed = new Set()
     done.forEach((e) => confirmed.add(e.id))
     entries = entries.filter((e) => !confirmed.has(e.id) || ((totalBytes -= e.bytes), false))
-    stored && persist()
+    if (stored) persist()
   }
 
   /** Hands back entries whose send failed, unless another path took them meanwhile. */
@@ -185,7 +185,7 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
         return true
       }
       if (status == 401 || status == 403) {
-        unauthorized || console.warn('[lumina] the collector refused the write key (' + status + '); sending paused')
+        if (!unauthorized) console.warn('[lumina] the collector refused the write key (' + status + '); sending paused')
         unauthorized = true
         break
       }
@@ -254,18 +254,22 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
     // `true` only means queued, never delivered: keep them in the outbox for the next load.
     batch.forEach((e) => e.state == KEEPALIVE && (e.state = queued ? BEACONED : WAITING))
     debug('beacon', queued, batch.length)
-    queued || wake() // a page that lives on sends them normally
+    if (!queued) wake() // a page that lives on sends them normally
   }
 
   /** One keepalive request; rejected (over quota, offline, blocked): the beacon. */
   const keepalive = (batch: Entry[], bytes: number) => {
+    if (!p.fetch) return beacon(batch)
     keepaliveBytes += bytes
-    p.fetch
-      ? post(batch, true).then(([status]) => {
-          keepaliveBytes -= bytes
-          ok(status) || hopeless(status) ? remove(batch) : status ? (release(batch, KEEPALIVE), wake()) : beacon(batch)
-        })
-      : ((keepaliveBytes -= bytes), beacon(batch))
+    post(batch, true).then(([status]) => {
+      keepaliveBytes -= bytes
+      if (ok(status) || hopeless(status)) remove(batch)
+      else if (!status) beacon(batch)
+      else {
+        release(batch, KEEPALIVE) // a page that lives on sends them normally
+        wake()
+      }
+    })
   }
 
   // Take over what earlier pages (or other tabs) left unconfirmed, oldest first.
@@ -279,14 +283,15 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
   entries.sort((a, b) => a.ts - b.ts)
   stored = !!entries[0]
   enforce()
-  stored && p.setTimeout(flush, 0)
+  if (stored) p.setTimeout(flush, 0)
 
   return {
     /** Queues one serialised event; sends when the queue passes maxBatchBytes, else on the timer. */
     enqueue(line: string, ts: number) {
       add(entryOf(line, ts))
       enforce()
-      totalBytes >= c.maxBatchBytes && p.now() >= holdUntil && !running ? flush() : wake()
+      if (totalBytes >= c.maxBatchBytes && p.now() >= holdUntil && !running) flush()
+      else wake()
     },
     flush,
     /**

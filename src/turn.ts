@@ -115,7 +115,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
   const sendIncomplete = () => {
     host.open.delete(sendIncomplete)
-    rate && host.emit(event(), rate)
+    if (rate) host.emit(event(), rate)
   }
 
   const self: TurnCtx = {
@@ -188,7 +188,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       (finished ||= (() => {
         host.open.delete(sendIncomplete)
         const e = event(true)
-        rate && host.emit(e, rate)
+        if (rate) host.emit(e, rate)
         safeCall(ui, 'untagTurn', turnId)
         safeCall(system, 'endTurn', { turnId }, e)
         return Promise.resolve()
