@@ -26,7 +26,13 @@ let watching = false
 const visibleNow = () => {
   const d = typeof document == 'object' ? document : undefined
   const hidden = () => d?.visibilityState == 'hidden'
-  if (!watching && d) (watching = true), d.addEventListener('visibilitychange', () => (hidden() ? (hiddenAt = performance.now()) : (hiddenMs += performance.now() - hiddenAt)))
+  if (!watching && d) {
+    watching = true
+    d.addEventListener('visibilitychange', () => {
+      if (hidden()) hiddenAt = performance.now()
+      else hiddenMs += performance.now() - hiddenAt
+    })
+  }
   return (hidden() ? hiddenAt : performance.now()) - hiddenMs
 }
 
@@ -124,7 +130,10 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
     const text = el && textOf(el)
     if (!t || !text || (!t._typing() && (!submitted || t._sent == text))) return
     live.delete(el)
-    submitted ? ((t._sent = text), t.onMessageSubmit(uuid(), text)) : t.onInputAbandoned(text, now)
+    if (submitted) {
+      t._sent = text
+      t.onMessageSubmit(uuid(), text)
+    } else t.onInputAbandoned(text, now)
   }
   const handle = (e: any) => {
     const el: ChatElement | null = e.target?.closest?.(CHAT_INPUT)
@@ -133,20 +142,25 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
       const text = el && textOf(el)
       if (text) {
         const t = trackerOf(el!)
-        t._typing() || (live.add(el!), t.onInputStart())
+        if (!t._typing()) {
+          live.add(el!)
+          t.onInputStart()
+        }
         t._prehash(text)
       }
-    }
-    // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
-    else if (type == 'keydown') e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229 && end(el, true)
-    else if (type == 'submit') end(inputIn(e.target), true)
-    else if (type == 'click') {
+    } else if (type == 'keydown') {
+      // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
+      if (e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229) end(el, true)
+    } else if (type == 'submit') {
+      end(inputIn(e.target), true)
+    } else if (type == 'click') {
       const button = e.target?.closest?.(SUBMIT)
-      button && end(inputIn(button.closest('form,[data-lumina-chat]')), true)
+      if (button) end(inputIn(button.closest('form,[data-lumina-chat]')), true)
+    } else if (el && !e.relatedTarget?.closest?.(SUBMIT)) {
+      // focusout. Focus moving to the send button is not abandonment; a click elsewhere may
+      // still be one (Safari does not focus buttons): wait a moment for the submit, or the user coming back.
+      setTimeout(() => el.isConnected && el != document.activeElement && end(el, false), 300)
     }
-    // Focus moving to the send button is not abandonment; a click elsewhere may still be one
-    // (Safari does not focus buttons): wait a moment for the submit, or the user coming back.
-    else el && !e.relatedTarget?.closest?.(SUBMIT) && setTimeout(() => el.isConnected && el != document.activeElement && end(el, false), 300) // focusout
   }
   TYPES.forEach((type) => root.addEventListener(type, handle, true))
   const offLifecycle = onLifecycle(window, document, () => live.forEach((el) => end(el, false, true)), () => {})

@@ -136,7 +136,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         if (failed) return ended(true, v)
         readUsage(v, usage)
         // A stream: time to first token as the user saw it, and its end (or the user stopping it).
-        observeStream(
+        const streaming = observeStream(
           v,
           (chunk) => {
             ttftMs ??= Math.round(p.perfNow() - start)
@@ -148,7 +148,8 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
             if (aborted) (status = 'aborted'), self.finish()
           },
           options.signal,
-        ) || ended(false)
+        )
+        if (!streaming) ended(false)
       })
     },
     recordTool<T>(name: string, fn: () => T, options: ToolOptions = {}): T {
