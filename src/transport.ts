@@ -94,7 +94,10 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
 
   /** Drops the oldest beyond the bounds. */
   const enforce = () => {
-    for (let e; (e = entries[0]) && (entries.length > MAX_EVENTS || totalBytes > MAX_BYTES || e.ts < p.now() - MAX_AGE_MS); dropped++) totalBytes -= entries.shift()!.bytes
+    while (entries[0] && (entries.length > MAX_EVENTS || totalBytes > MAX_BYTES || entries[0].ts < p.now() - MAX_AGE_MS)) {
+      totalBytes -= entries.shift()!.bytes
+      dropped++
+    }
   }
 
   /**
@@ -109,7 +112,8 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
       .concat(entries.map((e) => e.line))
     // handed over even if storage refuses: the store's memory fallback keeps it for this page
     if (dropped) kv.set(DROPPED_KEY, '' + ((+kv.get(DROPPED_KEY)! || 0) + dropped)), (dropped = 0)
-    if (!(stored = !!lines.length)) kv.remove(OUTBOX_KEY)
+    stored = lines.length > 0
+    if (!stored) kv.remove(OUTBOX_KEY)
     // QuotaExceededError: keep the newest half, and again (memory still holds them all).
     while (lines.length && !kv.set(OUTBOX_KEY, lines.join('\n'))) lines = lines.slice(lines.length >> 1 || 1)
   }
@@ -233,17 +237,21 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
   }
 
   /** Sends everything queued now; resolves when done or when sending must wait. Never rejects. */
-  const flush = (): Promise<void> =>
-    running
-      ? ((again = true), running)
-      : (running = (async () => {
-          do {
-            again = false
-            for (let batch; !unauthorized && p.fetch && p.isOnline() && (batch = takeBatch())[0]; ) if (!(await sendBatch(batch))) break
-          } while (again)
-        })()
-          .catch((e) => debug('flush failed', e))
-          .finally(() => (running = undefined)))
+  const flush = (): Promise<void> => {
+    if (running) {
+      again = true
+      return running
+    }
+    const drain = async () => {
+      do {
+        again = false
+        for (let batch; !unauthorized && p.fetch && p.isOnline() && (batch = takeBatch())[0]; ) if (!(await sendBatch(batch))) break
+      } while (again)
+    }
+    return (running = drain()
+      .catch((e) => debug('flush failed', e))
+      .finally(() => (running = undefined)))
+  }
 
   /** Hands entries to sendBeacon; a `false` means over quota: they wait for the next chance. */
   const beacon = (batch: Entry[]) => {

@@ -45,7 +45,11 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvide
   const ph = (method: keyof PostHogLike, ...args: unknown[]): any => (instance()?.[method] as Function | undefined)?.apply(instance(), args)
   /** The turn whose tags are registered: finishing an older overlapping turn leaves them. */
   let tagged: string | undefined
-  const untagTurn = (turnId: string) => tagged == turnId && ((tagged = undefined), TAGS.map((k) => ph('unregister', 'lumina_' + k)))
+  const untagTurn = (turnId: string) => {
+    if (tagged != turnId) return
+    tagged = undefined
+    for (const k of TAGS) ph('unregister', 'lumina_' + k)
+  }
   const getSessionId = () => ph('get_session_id') || undefined
   return {
     init: () => apiKey && !instance()?.__loaded && ph('init', apiKey, host ? { api_host: host } : {}),
