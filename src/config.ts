@@ -42,13 +42,12 @@ const CHECKS: Record<string, readonly [ok: (v: any) => boolean, want: string]> =
  */
 export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
   if (!is('object')(c)) return 'init(config) needs a config object'
-  let i = 0
+  for (const k in c) if (!(k in CHECKS)) console.warn(`[lumina] init: unknown option "${k}" ignored`)
   for (const option in CHECKS) {
     const v = (c as any)[option]
-    if ((i++ < 2 || v !== undefined) && !CHECKS[option][0](v)) // the first two are required
+    if ((v !== undefined || option == 'writeKey' || option == 'endpoint') && !CHECKS[option][0](v))
       return `init: "${option}" must be ${CHECKS[option][1]}, got ${typeof v == 'string' ? JSON.stringify(v) : typeof v}`
   }
-  for (const k in c) k in CHECKS || console.warn(`[lumina] init: unknown option "${k}" ignored`)
   return {
     captureTranscript: 'masked',
     flushIntervalMs: 5000,
