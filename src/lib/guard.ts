@@ -21,7 +21,7 @@ export const safeCall = <T = unknown>(obj: any, method: string, ...args: unknown
   const fail = (e: unknown) => debug(method, 'failed', e)
   try {
     const result = obj?.[method]?.(...args)
-    result instanceof Promise && result.catch(fail)
+    if (result instanceof Promise) result.catch(fail)
     return result
   } catch (e) {
     fail(e)

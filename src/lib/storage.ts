@@ -22,8 +22,14 @@ export const webStore = (getStore: () => StorageLike | null | undefined): KV => 
   }
   return {
     get: (key) => use((s) => s.getItem(key)) ?? memory.get(key) ?? null,
-    set: (key, value) => (memory.set(key, value), use((s) => (s.setItem(key, value), 1))),
-    remove: (key) => (memory.delete(key), use((s) => s.removeItem(key))),
+    set(key, value) {
+      memory.set(key, value)
+      return !!use((s) => (s.setItem(key, value), true))
+    },
+    remove(key) {
+      memory.delete(key)
+      use((s) => s.removeItem(key))
+    },
   }
 }
 
@@ -32,6 +38,7 @@ export const cookieStorage = (doc: Document, domain?: string, secure?: boolean):
   const write = (key: string, value: string, maxAge: number) =>
     (doc.cookie = `${key}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=/; SameSite=Lax${domain ? '; Domain=' + domain : ''}${secure ? '; Secure' : ''}`)
   return {
+    // the value after `; key=` (cookies are separated by '; '), up to the next ';'
     getItem: (key) => decodeURIComponent(('; ' + doc.cookie).split('; ' + key + '=')[1]?.split(';')[0] ?? '') || null,
     setItem: (key, value) => write(key, value, 31536000),
     removeItem: (key) => write(key, '', 0),
