@@ -130,7 +130,10 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       const before = llmMs || 0
       const ended = (failed: boolean, e?: unknown) => {
         llmMs = Math.round(before + p.perfNow() - start)
-        if (failed) status = (error = errorInfo(e)).type == 'AbortError' ? 'aborted' : 'error'
+        if (failed) {
+          error = errorInfo(e)
+          status = error.type == 'AbortError' ? 'aborted' : 'error'
+        }
       }
       return observe(fn, (failed, v) => {
         if (failed) return ended(true, v)
@@ -145,7 +148,10 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
           },
           (aborted, e) => {
             ended(!!e, e)
-            if (aborted) (status = 'aborted'), self.finish()
+            if (aborted) {
+              status = 'aborted'
+              self.finish()
+            }
           },
           options.signal,
         )
@@ -180,20 +186,23 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     annotate(obj: Record<string, unknown>) {
       const safe = jsonSafe(obj)
       // only a plain object merges (a string would spread into indexed characters)
-      safe?.constructor == Object ? Object.assign(annotations, safe) : debug('annotate needs an object, got', typeof obj)
+      if (safe?.constructor == Object) Object.assign(annotations, safe)
+      else debug('annotate needs an object, got', typeof obj)
     },
     setMessages(list: unknown[]) {
       messages = captureMessages(list, config)
     },
-    finish: () =>
-      (finished ||= (() => {
+    finish(): Promise<void> {
+      if (!finished) {
         host.open.delete(sendIncomplete)
         const e = event(true)
         if (rate) host.emit(e, rate)
         safeCall(ui, 'untagTurn', turnId)
         safeCall(system, 'endTurn', { turnId }, e)
-        return Promise.resolve()
-      })()),
+        finished = Promise.resolve()
+      }
+      return finished
+    },
     feedback: (f: Feedback) => host.feedback(turnId, f),
     headers: () => ({ traceparent }),
   }
