@@ -68,7 +68,7 @@ export class ChatInputTracker {
     /** Visible time of the first keystroke of the message being typed (set: typing is under way). */
     let start: number | undefined
     /** The latest text hashed ahead, and its SHA-256 (see `_prehash`). */
-    let ahead: string[] = []
+    let ahead: [text?: string, sha256?: string] = []
     const salt = () => (salts[sessionId] ||= randomHex(16))
     const send = (name: string, fields: Record<string, unknown>) => {
       if (sessionId) fields.session_id = sessionId
@@ -86,15 +86,19 @@ export class ChatInputTracker {
       start = undefined
       const salted = salt() + value
       const done = (h: string) => send(name, { ...fields, [hashKey]: h })
-      now ? done(ahead[0] == value ? ahead[1] : hashSync(salted)) : hash(salted).then(done)
+      if (!now) hash(salted).then(done)
+      else done(ahead[0] == value ? ahead[1]! : hashSync(salted))
     }
     return {
       onInputStart() {
-        if (start === undefined) (start = visibleNow()), send('chat_input_started', {})
+        if (start !== undefined) return
+        start = visibleNow()
+        send('chat_input_started', {})
       },
       onMessageSubmit: (messageId, value) => sendText('chat_message_submitted', { message_id: '' + messageId }, '' + value, 'content_hash'),
       onInputAbandoned(value, now) {
-        value ? sendText('chat_input_abandoned', {}, '' + value, 'partial_content_hash', now) : (start = undefined)
+        if (value) sendText('chat_input_abandoned', {}, '' + value, 'partial_content_hash', now)
+        else start = undefined
       },
       _typing: () => start !== undefined,
       _prehash: (value) => hash(salt() + value).then((h) => (ahead = [value, h])),
