@@ -110,8 +110,11 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
       .split('\n')
       .filter((l) => l.startsWith('{"id":"') && !ours.has(idOf(l)) && !confirmed.has(idOf(l)))
       .concat(entries.map((e) => e.line))
-    // handed over even if storage refuses: the store's memory fallback keeps it for this page
-    if (dropped) kv.set(DROPPED_KEY, '' + ((+kv.get(DROPPED_KEY)! || 0) + dropped)), (dropped = 0)
+    if (dropped) {
+      // handed over even if storage refuses: the store's memory fallback keeps it for this page
+      kv.set(DROPPED_KEY, '' + ((+kv.get(DROPPED_KEY)! || 0) + dropped))
+      dropped = 0
+    }
     stored = lines.length > 0
     if (!stored) kv.remove(OUTBOX_KEY)
     // QuotaExceededError: keep the newest half, and again (memory still holds them all).
@@ -181,7 +184,9 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
       }
       if (status == 413 && batch[1]) {
         const rest = batch.splice(batch.length >> 1)
-        return ((await sendBatch(batch)) && sendBatch(rest)) || (release(rest), false)
+        if ((await sendBatch(batch)) && (await sendBatch(rest))) return true
+        release(rest) // not stranded in flight when the first half stopped
+        return false
       }
       if (hopeless(status) || status == 413) {
         debug('dropped', batch.length, 'refused with', status)
