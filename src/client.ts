@@ -3,7 +3,7 @@ import { CaptureTranscript } from './types'
 import { resolveConfig, type ResolvedConfig } from './config'
 import { browserPlatform } from './platform'
 import { cookieStorage, webStore } from './lib/storage'
-import { randomHex, traceIdOf, uuid } from './lib/ids'
+import { randomHex, traceIdOf, traceparentOf, uuid } from './lib/ids'
 import { guard, safeCall } from './lib/guard'
 import { debug, setDebug } from './lib/log'
 import { jsonSafe } from './lib/json-safe'
@@ -75,11 +75,14 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   let distinctId = ''
   const setId = (value: string) => {
     distinctId = value
-    for (const kv of [cookieKV, localKV]) kv.get(ID_KEY) != value && kv.set(ID_KEY, value)
+    for (const kv of [cookieKV, localKV]) if (kv.get(ID_KEY) != value) kv.set(ID_KEY, value)
   }
   /** (Re-)reads the stores (another tab may have identified) and repairs a wiped one. */
   const loadId = () => setId(cookieKV.get(ID_KEY) || localKV.get(ID_KEY) || ANON + uuid())
-  const id = () => (distinctId || loadId(), distinctId)
+  const id = () => {
+    if (!distinctId) loadId()
+    return distinctId
+  }
 
   // The session: one W3C trace per conversation, kept in sessionStorage so a reload continues
   // it, with the turn counter beside it. Both are read once and kept in memory; the counter
@@ -99,6 +102,11 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       sessionKV.set(TAB_KEY, '1')
     }
     return traceIdOf(traceparent)
+  }
+  /** Next turn number of the open session: 1, 2, … across reloads (saved on page hide). */
+  const nextSeq = () => {
+    unsaved = true
+    return ++seq
   }
   const clearSession = () => {
     sessionKV.remove(TRACEPARENT_KEY)
@@ -221,11 +229,16 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
         'session.start',
         (): Promise<SessionCtx> => {
           let sessionId = traceId()
-          if (!sessionId) sessionKV.set(TRACEPARENT_KEY, (traceparent = `00-${(sessionId = randomHex(16))}-${randomHex(8)}-01`)), (seq = 0)
+          if (!sessionId) {
+            sessionId = randomHex(16)
+            traceparent = traceparentOf(sessionId, randomHex(8))
+            sessionKV.set(TRACEPARENT_KEY, traceparent)
+            seq = 0
+          }
           return Promise.resolve({
             sessionId,
             traceparent: traceparent!,
-            turn: guard('turn', () => createTurn(host, sessionId, ((unsaved = true), ++seq)), noopTurn()),
+            turn: guard('turn', () => createTurn(host, sessionId!, nextSeq()), noopTurn()),
           })
         },
         Promise.resolve(noopSession()),
@@ -241,7 +254,10 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     identify: api(
       'identify',
       (userId: string, properties?: Record<string, unknown>, options: IdentifyOptions = {}): Promise<void> => {
-        if (typeof userId != 'string' || !userId) return debug('identify needs a non-empty string user id'), resolved
+        if (typeof userId != 'string' || !userId) {
+          debug('identify needs a non-empty string user id')
+          return resolved
+        }
         const previous = id()
         if (options.newSession ?? (!previous.startsWith(ANON) && previous != userId)) clearSession()
         setId(userId)

@@ -87,8 +87,10 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
   /** Our own keepalive bytes in flight. */
   let keepaliveBytes = 0
 
-  const add = (e: Entry) => {
-    entries.push(e)
+  /** Queues an entry at the end, or at the head (the `dropped` report goes first). */
+  const add = (e: Entry, head?: boolean) => {
+    if (head) entries.unshift(e)
+    else entries.push(e)
     totalBytes += e.bytes
   }
 
@@ -223,9 +225,7 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
   const takeBatch = (): Entry[] => {
     const n = dropped + (+kv.get(DROPPED_KEY)! || 0)
     if (n) {
-      const e = entryOf(droppedLine(n), p.now())
-      entries.unshift(e)
-      totalBytes += e.bytes
+      add(entryOf(droppedLine(n), p.now()), true)
       dropped = 0
       kv.remove(DROPPED_KEY)
     }

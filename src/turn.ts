@@ -1,5 +1,5 @@
 import type { Platform, UIProvider } from './types'
-import { randomHex } from './lib/ids'
+import { randomHex, traceparentOf } from './lib/ids'
 import { jsonSafe } from './lib/json-safe'
 import { safeCall } from './lib/guard'
 import { debug } from './lib/log'
@@ -65,7 +65,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   const { c: config, p, ui } = host
   const system = config.systemAnalytics
   const turnId = randomHex(8)
-  const traceparent = `00-${sessionId}-${turnId}-01`
+  const traceparent = traceparentOf(sessionId, turnId)
   const started_at = iso(p.now())
   const startedPerf = p.perfNow()
   const rate = host.sampled('turn', sessionId)

@@ -17,6 +17,9 @@ export const uuid = (): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20)}`
 }
 
+/** A sampled version-00 W3C traceparent. */
+export const traceparentOf = (traceId: string, spanId: string): string => `00-${traceId}-${spanId}-01`
+
 /** Trace id of a valid version-00 traceparent, or undefined. */
 export const traceIdOf = (traceparent: string | null | undefined): string | undefined => {
   const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(traceparent!)
