@@ -44,7 +44,11 @@ export const observeStream = (
 ): boolean => {
   const iterate = value?.[Symbol.asyncIterator]
   let ended = false
-  const end = (aborted: boolean, error?: unknown) => ended || ((ended = true), onEnd(aborted, error))
+  const end = (aborted: boolean, error?: unknown) => {
+    if (ended) return
+    ended = true
+    onEnd(aborted, error)
+  }
   if (typeof iterate != 'function') return false
   try {
     value[Symbol.asyncIterator] = function (this: unknown) {
@@ -58,7 +62,8 @@ export const observeStream = (
             end(isAbort(e), isAbort(e) ? undefined : e)
             throw e
           }
-          r.done ? end(false) : ended || onChunk(r.value)
+          if (r.done) end(false)
+          else if (!ended) onChunk(r.value)
           return r
         },
         // The reader stopped early (break, or the user pressed stop).

@@ -12,7 +12,8 @@ export const hashSync = (text: string): string => {
     a = Math.imul(a ^ c, 16777619)
     b = Math.imul(b ^ c ^ (a >>> 15), 2246822507)
   }
-  return 'f' + ((a >>> 0) + 2 ** 32).toString(16).slice(1) + ((b >>> 0) + 2 ** 32).toString(16).slice(1)
+  const hex8 = (n: number) => ((n >>> 0) + 2 ** 32).toString(16).slice(1) // 8 hex digits, zero-padded
+  return 'f' + hex8(a) + hex8(b)
 }
 
 /** SHA-256 hex of `text` where SubtleCrypto exists (secure contexts), else the fallback. */

@@ -7,5 +7,5 @@ export const setDebug = (on: boolean): void => {
 
 /** Logs one SDK operation under `debug`. */
 export const debug = (...args: unknown[]): void => {
-  debugOn && console.log('[lumina]', ...args)
+  if (debugOn) console.log('[lumina]', ...args)
 }

@@ -26,6 +26,7 @@ export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: un
   }
   // A second, handled branch, attached before the caller's: the caller's promise is
   // returned untouched, and a stream it resolves to is observed before the caller reads it.
-  typeof result?.then == 'function' ? result.then((v: unknown) => done(false, v), (e: unknown) => done(true, e)) : done(false, result)
+  if (typeof result?.then == 'function') result.then((v: unknown) => done(false, v), (e: unknown) => done(true, e))
+  else done(false, result)
   return result
 }

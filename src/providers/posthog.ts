@@ -26,8 +26,8 @@ export interface PostHogProviderOptions {
   instance?: PostHogLike
 }
 
-/** The super properties registered while a turn is open, without their `lumina_` prefix. */
-const TAGS = ['session_id', 'turn_id', 'turn_seq', 'turn_start_ts']
+/** The super properties registered while a turn is open. */
+const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_turn_start_ts']
 
 /**
  * Links each turn to its PostHog session replay: tags PostHog events while a turn is open,
@@ -48,11 +48,13 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvide
   const untagTurn = (turnId: string) => {
     if (tagged != turnId) return
     tagged = undefined
-    for (const k of TAGS) ph('unregister', 'lumina_' + k)
+    for (const name of TAGS) ph('unregister', name)
   }
   const getSessionId = () => ph('get_session_id') || undefined
   return {
-    init: () => apiKey && !instance()?.__loaded && ph('init', apiKey, host ? { api_host: host } : {}),
+    init() {
+      if (apiKey && !instance()?.__loaded) ph('init', apiKey, host ? { api_host: host } : {})
+    },
     getSessionId,
     getReplayUrl() {
       const id = getSessionId()
@@ -60,7 +62,7 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvide
     },
     tagTurn(t) {
       tagged = t.turnId
-      ph('register', { lumina_session_id: t.sessionId, lumina_turn_id: t.turnId, lumina_turn_seq: t.seq, lumina_turn_start_ts: t.startedAt })
+      ph('register', { [TAGS[0]]: t.sessionId, [TAGS[1]]: t.turnId, [TAGS[2]]: t.seq, [TAGS[3]]: t.startedAt })
     },
     untagTurn,
     startReplay: () => ph('startSessionRecording'),
