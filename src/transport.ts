@@ -127,12 +127,18 @@ export const createTransport = (c: ResolvedConfig, p: Platform, kv: KV, droppedL
   const remove = (done: Entry[]) => {
     if (confirmed.size > 5000) confirmed = new Set()
     done.forEach((e) => confirmed.add(e.id))
-    entries = entries.filter((e) => !confirmed.has(e.id) || ((totalBytes -= e.bytes), false))
+    entries = entries.filter((e) => {
+      if (!confirmed.has(e.id)) return true
+      totalBytes -= e.bytes
+      return false
+    })
     if (stored) persist()
   }
 
   /** Hands back entries whose send failed, unless another path took them meanwhile. */
-  const release = (batch: Entry[], from = SENDING) => batch.forEach((e) => e.state == from && (e.state = WAITING))
+  const release = (batch: Entry[], from = SENDING) => {
+    for (const e of batch) if (e.state == from) e.state = WAITING
+  }
 
   const sleep = (ms: number) => new Promise<void>((resolve) => p.setTimeout(resolve, ms))
 
