@@ -31,6 +31,18 @@ const CORS = {
 }
 const ACCEPTED_TYPES = ['application/x-ndjson', 'text/plain', 'application/json', '']
 
+/** Resolves when a response can take more (or is gone), leaving no listener behind. */
+const drained = (res) =>
+  new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+
 /**
  * @typedef {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, ctx: { project: string, store: ReturnType<typeof openStore>, clickhouse: any, table: string | null, url: URL }) => boolean | Promise<boolean>} Route
  * @param {{
@@ -79,7 +91,7 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' })
     for await (const item of items) {
       if (res.destroyed) return
-      if (!res.write(JSON.stringify(item) + '\n')) await new Promise((r) => res.once('drain', r).once('close', r))
+      if (!res.write(JSON.stringify(item) + '\n')) await drained(res)
     }
     res.end()
   }
