@@ -13,7 +13,13 @@ import { keysFromEnv } from './keys.mjs'
 /** ClickHouse options from the environment, or null. */
 export const clickhouseFromEnv = (env) =>
   env.LUMINA_CLICKHOUSE_URL
-    ? { url: env.LUMINA_CLICKHOUSE_URL, database: env.LUMINA_CLICKHOUSE_DB || 'lumina', username: env.LUMINA_CLICKHOUSE_USER, password: env.LUMINA_CLICKHOUSE_PASSWORD }
+    ? {
+        url: env.LUMINA_CLICKHOUSE_URL,
+        database: env.LUMINA_CLICKHOUSE_DB || 'lumina',
+        username: env.LUMINA_CLICKHOUSE_USER,
+        password: env.LUMINA_CLICKHOUSE_PASSWORD,
+        batchRows: env.LUMINA_CLICKHOUSE_BATCH_ROWS ? +env.LUMINA_CLICKHOUSE_BATCH_ROWS : undefined,
+      }
     : null
 
 /**
