@@ -6,7 +6,7 @@
 // the collector keeps accepting into the local store; the loader retries with backoff and
 // catches up when it returns. Each collector has its own store and checkpoint, so N
 // collectors load into one ClickHouse without coordinating.
-import { createClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client'
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { rowOf } from './row.mjs'
@@ -44,7 +44,8 @@ const writeCheckpoint = (file, cp) => {
  *   username?: string, password?: string, batchRows?: number, intervalMs?: number, log?: (msg: string) => void }} options
  */
 export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina', username, password, batchRows = BATCH_ROWS, intervalMs = 1000, log = () => {} }) => {
-  const client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false } })
+  // the client's own logger is off: the loader reports failures itself, once per run of them
+  const client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false }, log: { level: ClickHouseLogLevel.OFF } })
   const table = `${database}.events`
   const file = join(dataDir, 'clickhouse-checkpoint.json')
   let checkpoint = readCheckpoint(file)
