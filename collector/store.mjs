@@ -5,6 +5,7 @@
 // <dir>/quarantine (see quarantine.mjs).
 import { join } from 'node:path'
 import { createDedupeIndex } from './dedupe.mjs'
+import { lineOf } from './ingest.mjs'
 import { openSegmentLog } from './segments.mjs'
 
 const ID_PREFIX = Buffer.from('{"id":"')
@@ -47,8 +48,8 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
   }
   const ready = rebuild()
 
-  /** Serialises a stored event with `id`, `project`, `received_at` first (start-up reads the id at a fixed offset). */
-  const line = (e) => JSON.stringify(e) + '\n'
+  /** A stored event's line: `id`, `project`, `received_at` first (start-up reads the id at a fixed offset). */
+  const line = (e) => lineOf(e) + '\n'
 
   const store = {
     dir,

@@ -20,12 +20,10 @@ afterAll(async () => {
 /** Writes ~1.1 GiB of stored turns; returns the first and last ids written. */
 const generate = () => {
   mkdirSync(join(dataDir, 'events'), { recursive: true })
-  const template = JSON.stringify({
-    id: '00000000-0000-4000-8000-000000000000',
-    project: 'demo',
-    received_at: new Date().toISOString(),
-    ...turn({ messages: [{ role: 'user', content: 'q'.repeat(900) }, { role: 'assistant', content: 'a'.repeat(900) }] }),
-  }).replace(/"id":"[^"]+","project":"demo","received_at":"([^"]+)","id":"[^"]+",/, '"id":"00000000-0000-4000-8000-000000000000","project":"demo","received_at":"$1",')
+  // stored order: id, project, received_at first (the collector reads the id at offset 7)
+  const { id: _id, ...fields } = turn({ messages: [{ role: 'user', content: 'q'.repeat(900) }, { role: 'assistant', content: 'a'.repeat(900) }] })
+  void _id
+  const template = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', project: 'demo', received_at: new Date().toISOString(), ...fields })
   const line = Buffer.from(template + '\n')
   const perSegment = Math.floor(SEGMENT / line.length)
   const segments = Math.ceil((1.1 * GIB) / (perSegment * line.length))
