@@ -120,7 +120,7 @@ describe('dedupe index', () => {
     expect(ids.every((id) => index.has(id))).toBe(true)
     expect(Array.from({ length: 100_000 }, () => crypto.randomUUID()).filter((id) => index.has(id))).toEqual([])
     expect(index.stats().bytes / 100_000).toBeLessThan(24)
-  })
+  }, 30_000)
 })
 
 describe('cost per turn at ingest', () => {
