@@ -41,7 +41,10 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
     /** @param {string} project @param {{ event: object, position: string }[]} stored */
     publish(project, stored) {
       let r = recent.get(project)
-      if (!r) recent.set(project, (r = { items: [], bytes: 0 }))
+      if (!r) {
+        r = { items: [], bytes: 0 }
+        recent.set(project, r)
+      }
       const frames = []
       for (const { event, position } of stored) {
         const frame = frameOf(position, event)
@@ -68,7 +71,10 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
       const backlog = items.filter((it) => !last || after(it.pos, last)).map((it) => it.frame)
       const client = { project, res }
       let set = clients.get(project)
-      if (!set) clients.set(project, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        clients.set(project, set)
+      }
       set.add(client)
       res.write('retry: 1000\n\n')
       // the backlog goes out under the same bound: a client that never reads gets cut, not buffered
