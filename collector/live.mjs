@@ -7,6 +7,7 @@
 export const RECENT_EVENTS = 500
 export const RECENT_BYTES = 4 << 20
 export const MAX_CLIENT_BYTES = 1 << 20
+const HEARTBEAT_MS = 25_000
 
 /** Orders positions `<seq>-<offset>`; null when the text is not one. */
 const parsePosition = (text) => {
@@ -68,7 +69,9 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
       const last = parsePosition(req.headers['last-event-id'] || new URL(req.url || '/', 'http://l').searchParams.get('last_event_id'))
       const items = recent.get(project)?.items || []
-      const backlog = items.filter((it) => !last || after(it.pos, last)).map((it) => it.frame)
+      // an id newer than anything here is from another store (a wiped data dir): send the backlog
+      const known = last && items.length && !after(last, items[items.length - 1].pos)
+      const backlog = items.filter((it) => !known || after(it.pos, last)).map((it) => it.frame)
       const client = { project, res }
       let set = clients.get(project)
       if (!set) {
@@ -82,7 +85,13 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
         if (!set.has(client)) break
         send(client, frame)
       }
-      req.on('close', () => set.delete(client))
+      // a comment line now and then keeps proxies from closing an idle feed
+      const heartbeat = setInterval(() => send(client, ': keepalive\n\n'), HEARTBEAT_MS)
+      heartbeat.unref()
+      req.on('close', () => {
+        clearInterval(heartbeat)
+        set.delete(client)
+      })
     },
     clientCount: () => [...clients.values()].reduce((n, s) => n + s.size, 0),
     /** Bytes written to clients and not yet taken by their sockets, summed. */
