@@ -67,20 +67,24 @@ const startCollector = (dataDir) =>
   })
 
 const hex = (n) => Array.from({ length: n }, () => '0123456789abcdef'[(Math.random() * 16) | 0]).join('').replace(/^0/, '1')
-/** A realistic turn line (~900 B: two short messages, usage, a tool call). */
-const turnLine = () => {
+/**
+ * A realistic turn line (~900 B: two short messages, usage, a tool call), from a template with
+ * a fresh id each time: the load generator shares the CPU with the collector, so it must be cheap.
+ */
+const template = (() => {
   const trace = hex(32)
   const span = hex(16)
   const now = new Date().toISOString()
   return JSON.stringify({
-    id: crypto.randomUUID(), source: 'sdk', name: 'turn', ts: now, distinct_id: 'anon_' + crypto.randomUUID(), session_id: trace,
+    id: 'ID', source: 'sdk', name: 'turn', ts: now, distinct_id: 'anon_' + crypto.randomUUID(), session_id: trace,
     sdk: { name: 'luminasdk', version: '0.1.0' }, turn_id: span, seq: 3, traceparent: `00-${trace}-${span}-01`, started_at: now, ended_at: now,
     latency_ms: 812, model: 'gpt-4o-mini', prompt_id: 'support-v3', status: 'ok', time_to_first_token_ms: 240,
     usage: { input_tokens: 412, output_tokens: 96 },
     messages: [{ role: 'user', content: 'Where is my order #1234?' }, { role: 'assistant', content: 'It shipped yesterday and arrives Friday.' }],
     tool_calls: [{ span_id: hex(16), name: 'lookup_order', type: 'function', started_at: now, status: 'ok', latency_ms: 35 }],
-  })
-}
+  }).split('"ID"')
+})()
+const turnLine = () => template[0] + '"' + crypto.randomUUID() + '"' + template[1]
 
 /** `clients` concurrent senders posting `perBatch` turns each, for SECONDS. */
 const load = async (url, clients, perBatch) => {
