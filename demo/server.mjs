@@ -50,7 +50,9 @@ export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = roo
 
 if (process.argv[1] && fileURLToPath(import.meta.url) == process.argv[1]) {
   const env = process.env
-  const demo = await startDemo({ port: +(env.PORT || 8080), keys: keysFromEnv(env) || undefined, clickhouse: clickhouseFromEnv(env) }).catch((e) => {
+  const options = { port: +(env.PORT || 8080), keys: keysFromEnv(env) || undefined, clickhouse: clickhouseFromEnv(env) }
+  if (env.LUMINA_DATA_DIR) options.dataDir = env.LUMINA_DATA_DIR
+  const demo = await startDemo(options).catch((e) => {
     console.error(`Could not start the demo server: ${e.message}${e.code == 'EADDRINUSE' ? ' (set PORT to use another port)' : ''}`)
     process.exit(1)
   })
