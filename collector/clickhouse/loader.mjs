@@ -8,12 +8,13 @@
 // collectors load into one ClickHouse without coordinating.
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client'
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { rowOf } from './row.mjs'
 
 export const BATCH_ROWS = 20_000
 export const BATCH_BYTES = 16 << 20
-const DDL = readFileSync(new URL('./schema.sql', import.meta.url), 'utf8')
+const DDL = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'schema.sql'), 'utf8') // a path: jsdom's URL is not fs's
 
 /** The DDL statements for a database name (one statement per HTTP query). */
 export const ddlStatements = (db) =>
