@@ -61,14 +61,14 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
     ddlApplied = true
   }
 
-  /** Up to batchRows lines after the checkpoint, from fsynced bytes only. */
-  const readBatch = async () => {
+  /** Up to batchRows lines after `at`, from fsynced bytes only. */
+  const readBatch = async (at) => {
     const rows = []
     let bytes = 0
-    let next = checkpoint
+    let next = at
     for (const seg of store.log.list()) {
-      if (seg.seq < checkpoint.seq) continue
-      const from = seg.seq == checkpoint.seq ? checkpoint.offset : 0
+      if (seg.seq < at.seq) continue
+      const from = seg.seq == at.seq ? at.offset : 0
       if (from >= seg.size) {
         next = { seq: seg.seq, offset: seg.size }
         continue
@@ -102,11 +102,16 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
 
   const loop = async () => {
     let backoff = 500
+    /** the next batch, read (and parsed) while the current one is being inserted */
+    let ahead = null
     while (!stopped) {
       try {
         if (!ddlApplied) await applyDdl()
-        const { rows, next } = await readBatch()
+        const { rows, next } = ahead ? await ahead : await readBatch(checkpoint)
+        ahead = null
         if (rows.length) {
+          ahead = readBatch(next)
+          ahead.catch(() => {}) // awaited next round, or dropped after a failure
           const t0 = performance.now()
           await client.insert({ table, values: rows, format: 'JSONEachRow' })
           stats.insertMs += performance.now() - t0
@@ -123,6 +128,7 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
           await sleep(intervalMs)
         }
       } catch (e) {
+        ahead = null // read again from the checkpoint
         stats.failures++
         stats.lastError = String(e && e.message ? e.message : e).slice(0, 300)
         if (stats.failures == 1 || stats.failures % 20 == 0) log(`clickhouse: ${stats.lastError} (retrying, the local store keeps everything)`)
