@@ -4,6 +4,8 @@
 // Back-pressure: a client may have at most `maxClientBytes` written but not yet taken by its
 // socket; a reader slower than the feed is disconnected (it reconnects and resumes by id),
 // so an idle client pins at most that much memory.
+import { lineOf } from './ingest.mjs'
+
 export const RECENT_EVENTS = 500
 export const RECENT_BYTES = 4 << 20
 export const MAX_CLIENT_BYTES = 1 << 20
@@ -26,7 +28,8 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
   const clients = new Map()
   const stats = { disconnectedSlow: 0 }
 
-  const frameOf = (position, event) => `id: ${position}\ndata: ${JSON.stringify(event)}\n\n`
+  // the stored line as the ingest wrote it (no second JSON.stringify per event on the hot path)
+  const frameOf = (position, event) => `id: ${position}\ndata: ${lineOf(event)}\n\n`
   const send = (client, frame) => {
     if (client.res.writableLength + frame.length > maxClientBytes) {
       stats.disconnectedSlow++
