@@ -113,6 +113,15 @@ describe('dedupe index', () => {
     expect(index.stats().bytes).toBeLessThanOrEqual(8 * 16384 * 2)
   })
 
+  it('structured ids (a counter in any part of the UUID) never collide', () => {
+    const index = createDedupeIndex()
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0')
+    const shapes = [(n: number) => `${hex(n, 8)}-0000-4000-8000-000000000000`, (n: number) => `00000000-0000-4000-8000-${hex(n, 12)}`, (n: number) => `00000000-${hex(n >> 16, 4)}-${hex(n & 0xffff, 4)}-8000-000000000000`]
+    for (const shape of shapes) for (let n = 1; n <= 20_000; n++) index.add(shape(n), Date.now())
+    expect(index.stats().ids).toBe(60_000)
+    expect(index.has(shapes[1](20_001))).toBe(false)
+  }, 30_000)
+
   it('100,000 ids: no false duplicate, ~16 bytes each', () => {
     const index = createDedupeIndex()
     const ids = Array.from({ length: 100_000 }, () => crypto.randomUUID())
