@@ -2,9 +2,9 @@
 // store position up to which every line is loaded) is persisted after each insert, so a
 // restart resumes there. At-least-once: a batch whose insert failed half-way (ClickHouse
 // killed) or whose checkpoint was not yet saved (collector killed) is sent again, and the
-// ReplacingMergeTree (one row per event: same id, name and ts) collapses the repeats. While ClickHouse is down
-// the collector keeps accepting into the local store; the loader retries with backoff and
-// catches up when it returns. Each collector has its own store and checkpoint, so N
+// ReplacingMergeTree (one row per event: same id, name and ts) collapses the repeats. While
+// ClickHouse is down the collector keeps accepting into the local store; the loader retries
+// with backoff and catches up when it returns. Each collector has its own store and checkpoint, so N
 // collectors load into one ClickHouse without coordinating.
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client'
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
