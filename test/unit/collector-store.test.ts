@@ -40,6 +40,19 @@ describe('store', () => {
     await store.close()
   })
 
+  it('scan with sinceMs finds an event whose ts runs ahead of the collector clock (a client clock hours fast)', async () => {
+    let clock = Date.parse('2026-11-01T10:00:00.000Z')
+    const store = openStore({ dir, segmentBytes: 1024, now: () => clock })
+    const ahead = event({ ts: '2026-11-01T15:00:00.000Z' }) // received at 10:00, the client says 15:00
+    await store.append(parseBatch(ndjson(ahead), { project: 'p', receivedMs: clock }).events)
+    clock += 3600_000
+    await store.append(parseBatch(ndjson(event({ pad: 'x'.repeat(2000) })), { project: 'p', receivedMs: clock }).events)
+    expect(readdirSync(join(dir, 'events')).length).toBe(2)
+    const got = await all(store.scan({ project: 'p', sinceMs: Date.parse('2026-11-01T14:00:00.000Z') }))
+    expect(got.map((e) => e.id)).toContain(ahead.id)
+    await store.close()
+  })
+
   it('scan bounds the event time: [sinceMs, untilMs)', async () => {
     const store = openStore({ dir })
     const t = Date.parse('2026-11-01T00:00:00.000Z')
