@@ -159,7 +159,20 @@ export { nope } from 'luminasdk'
   }, 30_000)
 })
 
-describe('LUMINA_CDN_URL (self-hosting)', () => {
+describe('self-hosting (docs/self-hosting.md)', () => {
+  it("the documented commands make, from the installed package, a snippet for your URL whose SRI hash is the copied file's", () => {
+    const doc = readFileSync(join(ROOT, 'docs/self-hosting.md'), 'utf8')
+    const script = /<!-- self-hosting:snippet -->\n```sh\n([\s\S]*?)\n```/.exec(doc)![1]
+    execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: app, stdio: 'pipe' })
+    const copied = readFileSync(join(app, 'public/lumina/0.1.0/lumina.min.js'))
+    expect(copied.equals(readFileSync(join(app, 'node_modules/luminasdk/dist/lumina.min.js')))).toBe(true)
+    const html = readFileSync(join(app, 'snippet.html'), 'utf8')
+    const url = /\S+$/.exec(script.trim())![0]
+    expect(html.split(JSON.stringify(url)).length - 1).toBe(1)
+    expect(html).toContain(JSON.stringify('sha384-' + createHash('sha384').update(copied).digest('base64')))
+    expect(html).not.toContain('cdn.jsdelivr.net')
+  })
+
   it('builds the snippet for another bundle URL with its SRI hash, and leaves README.md as it is', () => {
     const copy = join(work, 'repo')
     mkdirSync(copy)

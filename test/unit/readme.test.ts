@@ -44,3 +44,19 @@ it('the JSON Schema and the sources point at nothing outside the repository', ()
   const files = ['schema/event.schema.json', ...readdirSync(join(ROOT, 'src'), { recursive: true }).map((f) => 'src/' + f).filter((f) => f.endsWith('.ts'))]
   for (const f of files) expect(readFileSync(join(ROOT, f), 'utf8'), f).not.toMatch(/CONTRACT\.md|\.\.\/shared/)
 })
+
+it('docs/protocol.md names every field and event the JSON Schema defines (the schema is its source of truth)', () => {
+  const schema = JSON.parse(readFileSync(join(ROOT, 'schema/event.schema.json'), 'utf8'))
+  const doc = readFileSync(join(ROOT, 'docs/protocol.md'), 'utf8')
+  const names = new Set<string>()
+  const walk = (node: any) => {
+    if (!node || typeof node != 'object') return
+    if (node.properties && typeof node.properties == 'object') for (const k of Object.keys(node.properties)) names.add(k)
+    if (node.properties?.name?.const) names.add(node.properties.name.const)
+    for (const v of Object.values(node)) walk(v)
+  }
+  walk(schema)
+  expect(names.size).toBeGreaterThan(30)
+  const inCode = new Set([...doc.matchAll(/`([^`]+)`/g)].flatMap(([, span]) => span.match(/\w+/g) || []))
+  expect([...names].filter((n) => !inCode.has(n))).toEqual([])
+})
