@@ -97,6 +97,24 @@ describe('installed from the tarball', () => {
     expect(JSON.parse(out)).toEqual(['function', 'masked', 'function', 'function', true])
   })
 
+  it('the CommonJS build sends a turn (through an injected fetch), stamped with the package version', async () => {
+    const out = run(['-e', `
+      const { createLumina } = require('luminasdk')
+      const bodies = []
+      const lumina = createLumina({ fetch: async (url, init) => (bodies.push(String(init.body)), new Response('{}')) })
+      lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.example.com' })
+      lumina.session.start().then(async (session) => {
+        const turn = session.turn()
+        await turn.wrapLLM(async () => ({ usage: { prompt_tokens: 3, completion_tokens: 4 } }), { model: 'm1' })
+        await turn.finish()
+        await lumina.flush()
+        console.log(bodies.join(''))
+        process.exit(0)
+      })`], app)
+    const turn = out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.name == 'turn')
+    expect(turn).toMatchObject({ model: 'm1', status: 'ok', usage: { input_tokens: 3, output_tokens: 4 }, sdk: { version: pkg.version } })
+  })
+
   it("Node 20 import('luminasdk') and its posthog subpath (ESM)", () => {
     const out = run(['--input-type=module', '-e', `
       import Default, { Lumina, CaptureTranscript } from 'luminasdk'
