@@ -52,11 +52,11 @@ describeBrowser('the demo (npm start)', () => {
 })
 
 /** Polls `fn` in the page until it returns something truthy (page.evaluate only, so it ports to every engine). */
-const waitIn = async <T>(page: Page, fn: () => T, what: string, ms = 15_000): Promise<T> => {
+const waitIn = async <T>(page: Page, fn: () => T, what: string, ms = 15_000): Promise<Exclude<T, false | null | undefined | 0 | ''>> => {
   const end = Date.now() + ms
   for (;;) {
     const v = await page.evaluate(fn)
-    if (v) return v
+    if (v) return v as Exclude<T, false | null | undefined | 0 | ''>
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 100))
   }
