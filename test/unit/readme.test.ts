@@ -14,7 +14,8 @@ const blocks = (file: string) => [...readFileSync(join(ROOT, file), 'utf8').matc
 
 /** Parses `code` as a classic script (throws a SyntaxError as the browser would). */
 const asScript = (code: string) => new Script(code)
-const asModule = (code: string) => transformSync(code, { loader: 'ts', format: 'esm' })
+const LOADERS = { js: 'jsx', jsx: 'jsx', ts: 'ts', tsx: 'tsx' } as const
+const asModule = (code: string, lang: keyof typeof LOADERS) => transformSync(code, { loader: LOADERS[lang], format: 'esm' })
 
 describe.each(docs)('%s', (file) => {
   it("every page <script> and every example of the CDN global parses as a classic script; bundler examples as modules", () => {
@@ -26,9 +27,9 @@ describe.each(docs)('%s', (file) => {
           expect(() => asScript(body), `${file}: <script> block:\n${body}`).not.toThrow()
           checked++
         }
-      if (lang == 'js' || lang == 'ts') {
-        const pageScript = !/^\s*import\s/m.test(code) && /\blumina\./.test(code)
-        expect(() => (pageScript ? asScript(code) : asModule(code)), `${file}: ${lang} block:\n${code}`).not.toThrow()
+      if (lang in LOADERS) {
+        const pageScript = lang == 'js' && !/^\s*import\s/m.test(code) && /\blumina\./.test(code)
+        expect(() => (pageScript ? asScript(code) : asModule(code, lang as keyof typeof LOADERS)), `${file}: ${lang} block:\n${code}`).not.toThrow()
         checked++
       }
     }
