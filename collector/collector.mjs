@@ -20,6 +20,7 @@ export const EVENTS_PATH = '/collect/sdk/events'
 export const LIVE_PATH = '/collect/live'
 export const QUARANTINE_PATH = '/collect/quarantine'
 export const EXPORT_PATH = '/collect/export'
+export const HEALTH_PATH = '/collect/health'
 
 // Only the write endpoint is cross-origin: pages of any origin post to it. Read endpoints send
 // no CORS headers, so no other origin's script can read them.
@@ -157,6 +158,11 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
           return true
         }
         collect(req, res, project).catch((e) => fail(res, e))
+        return true
+      }
+      if (path == HEALTH_PATH) {
+        // for load balancers: no key, nothing about the data
+        reply(res, 200, { ok: true, clickhouse: loader ? (loader.stats.failing ? 'retrying' : 'ok') : 'off' })
         return true
       }
       const insights = path == '/insights' || path.startsWith('/insights/') || path == '/api/insights' || path.startsWith('/api/insights/')
