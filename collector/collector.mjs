@@ -4,10 +4,9 @@
 //   live.mjs (SSE feed) · clickhouse/loader.mjs (optional, LUMINA_CLICKHOUSE_URL).
 // Routes: POST /collect/sdk/events (write key; CORS), and with a read key (never CORS):
 // GET /collect/live, GET /collect/quarantine, GET /collect/export, and /insights, /api/insights
-// mounted by `routes`. See docs/ingest.md.
+// mounted by `routes`; GET /collect/health needs no key. See docs/ingest.md.
 import { readBody } from './body.mjs'
-import { createKeyring } from './keys.mjs'
-import { readKeyOf } from './keys.mjs'
+import { createKeyring, readKeyOf } from './keys.mjs'
 import { parseBatch, report } from './ingest.mjs'
 import { createLiveFeed } from './live.mjs'
 import { openQuarantine } from './quarantine.mjs'
