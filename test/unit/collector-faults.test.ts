@@ -91,6 +91,17 @@ describe('collector faults', () => {
     idle.destroy()
   }, 60_000)
 
+  it('23: one event near the 1 MiB limit still reaches a reader that keeps up (not cut as slow, no reconnect loop)', async () => {
+    const res = await live({ 'X-Read-Key': 'rk_demo_secret' })
+    const big = event({ pad: 'y'.repeat((1 << 20) - 400) })
+    const body = ndjson(big)
+    expect(body.length).toBeLessThanOrEqual(1 << 20)
+    const reading = readSse(res, (t) => t.includes(`"pad":"yyy`) && t.endsWith('\n\n'), 10_000)
+    expect((await post(body)).status).toBe(200)
+    expect(await reading).toContain(big.id)
+    expect(demo.collector.live.stats.disconnectedSlow).toBe(0)
+  }, 30_000)
+
   it('25: a 1 MB body of {} lines gets a capped rejection report (and every line is quarantined)', async () => {
     const body = '{}\n'.repeat(349_000)
     const res = await post(body)
