@@ -93,9 +93,10 @@ describe('collector faults', () => {
 
   it('23: one event near the 1 MiB limit still reaches a reader that keeps up (not cut as slow, no reconnect loop)', async () => {
     const res = await live({ 'X-Read-Key': 'rk_demo_secret' })
-    const big = event({ pad: 'y'.repeat((1 << 20) - 400) })
+    const shell = ndjson(event({ pad: '' })).length
+    const big = event({ pad: 'y'.repeat((1 << 20) - shell) }) // the body is exactly 1 MiB
     const body = ndjson(big)
-    expect(body.length).toBeLessThanOrEqual(1 << 20)
+    expect(body.length).toBe(1 << 20)
     const reading = readSse(res, (t) => t.includes(`"pad":"yyy`) && t.endsWith('\n\n'), 10_000)
     expect((await post(body)).status).toBe(200)
     expect(await reading).toContain(big.id)
