@@ -52,9 +52,10 @@ const drained = (res) =>
  *   routes?: Route[],
  *   clickhouse?: { url: string, database?: string, username?: string, password?: string, batchRows?: number, intervalMs?: number } | null,
  *   limits?: { maxBodyBytes?: number, maxGzipRatio?: number, segmentBytes?: number, dedupeMaxIds?: number, maxClientBytes?: number },
- * }} options
+ *   readOrigins?: string[],
+ * }} options  readOrigins: origins (e.g. `https://dash.example.com`) whose pages may read the read endpoints
  */
-export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], clickhouse = null, limits = {} }) => {
+export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], clickhouse = null, limits = {}, readOrigins = [] }) => {
   const keyring = createKeyring(keys)
   const store = openStore({ dir: dataDir, segmentBytes: limits.segmentBytes, maxIds: limits.dedupeMaxIds, log })
   const quarantine = openQuarantine({ dir: dataDir, segmentBytes: limits.segmentBytes })
@@ -166,6 +167,17 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
       }
       const insights = path == '/insights' || path.startsWith('/insights/') || path == '/api/insights' || path.startsWith('/api/insights/')
       if (path != LIVE_PATH && path != QUARANTINE_PATH && path != EXPORT_PATH && !insights) return false
+      // read endpoints are not readable cross-origin unless the origin is listed (readOrigins)
+      const origin = String(req.headers.origin || '')
+      if (origin && readOrigins.includes(origin)) {
+        res.setHeader('Access-Control-Allow-Origin', origin)
+        res.setHeader('Vary', 'Origin')
+        if (req.method == 'OPTIONS') {
+          res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Authorization, X-Read-Key, Content-Type, Last-Event-ID', 'Access-Control-Max-Age': '600' })
+          res.end()
+          return true
+        }
+      }
       if (req.method != 'GET' && !insights) {
         reply(res, 405, { error: 'GET only' }, { Allow: 'GET' })
         return true

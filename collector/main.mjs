@@ -65,6 +65,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) == resolve(process.argv[1]
     clickhouse: clickhouseFromEnv(env),
     log: quiet ? () => {} : (m) => console.log(`[collector] ${m}`),
     limits: env.LUMINA_SEGMENT_BYTES ? { segmentBytes: +env.LUMINA_SEGMENT_BYTES } : {},
+    readOrigins: (env.LUMINA_READ_ORIGINS || '').split(',').map((o) => o.trim()).filter(Boolean),
   })
   console.log(`listening ${s.url}`)
   const stop = async () => {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 // @ts-expect-error plain ESM module without types
 import { startDemo } from '../../demo/server.mjs'
+// @ts-expect-error plain ESM module without types
+import { startCollectorServer } from '../../collector/main.mjs'
 import { event, KEYS, ndjson, post as postTo, readSse } from '../ingest/events'
 
 let dataDir: string
@@ -51,6 +53,20 @@ describe('collector faults', () => {
     }
     const exported = await (await fetch(`${base}/collect/export?read_key=rk_other_secret`)).text()
     expect(ids(exported)).toEqual([theirs.id])
+  })
+
+  it('22: a listed read origin (readOrigins) may read cross-origin, with the read key; others still may not', async () => {
+    const s = await startCollectorServer({ port: 0, dataDir: join(dataDir, 'origins'), keys: KEYS, readOrigins: ['https://dash.example'] })
+    const ok = await fetch(`${s.url}/collect/export`, { headers: { Origin: 'https://dash.example', 'X-Read-Key': 'rk_demo_secret' } })
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://dash.example')
+    await ok.text()
+    const pre = await fetch(`${s.url}/collect/export`, { method: 'OPTIONS', headers: { Origin: 'https://dash.example', 'Access-Control-Request-Headers': 'authorization' } })
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-headers')).toContain('Authorization')
+    const other = await fetch(`${s.url}/collect/export`, { headers: { Origin: 'https://evil.example', 'X-Read-Key': 'rk_demo_secret' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    await other.text()
+    await s.close()
   })
 
   it('23: an idle live-feed client is disconnected once it holds 1 MiB unread; it never pins the backlog; fast readers keep up', async () => {
