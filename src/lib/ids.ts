@@ -25,3 +25,28 @@ export const traceIdOf = (traceparent: string | null | undefined): string | unde
   const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(traceparent!)
   return m && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]) ? m[1] : undefined
 }
+
+/** The UTC day `iso` last formatted: its first millisecond, and its `YYYY-MM-DDT` prefix. */
+let dayStart = NaN
+let dayPrefix = ''
+const DAY_MS = 86_400_000
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n
+const pad3 = (n: number) => (n < 10 ? '00' : n < 100 ? '0' : '') + n
+
+/**
+ * `new Date(ms).toISOString()`, exactly, without a Date per call: the day's prefix is kept
+ * and the time of day is plain arithmetic (a Date and toISOString cost ~1 µs in a cold turn).
+ * Other days, and what is not a whole number of ms, take the Date.
+ */
+export const iso = (ms: number): string => {
+  const t = ms - dayStart
+  if (!(t >= 0 && t < DAY_MS && ms % 1 == 0)) {
+    const s = new Date(ms).toISOString()
+    if (ms % 1) return s
+    dayStart = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)
+    dayPrefix = s.slice(0, s.indexOf('T') + 1)
+    return s
+  }
+  const sec = (t / 1000) | 0
+  return dayPrefix + pad2((sec / 3600) | 0) + ':' + pad2(((sec / 60) | 0) % 60) + ':' + pad2(sec % 60) + '.' + pad3(t % 1000) + 'Z'
+}
