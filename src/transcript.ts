@@ -5,9 +5,10 @@ import { jsonSafe, type MapString } from './lib/json-safe'
  * Default mask: e-mail addresses and runs of 7+ digits (phones, cards, account numbers).
  * Digits are any script's decimal digits (full-width `４１１１` too); separators are spaces,
  * `( ) . - _`, the ideographic space and the full-width hyphen. The e-mail parts are bounded
- * (a local part has at most 64 characters) so a long word cannot make the scan quadratic.
+ * (a local part has at most 64 characters) so a long word cannot make the scan quadratic;
+ * punctuation around an address (`,;'"`) is not part of it.
  */
-const EMAIL = /[^\s@<>()\uff20]{1,64}[@\uff20][^\s@<>()\uff20]{1,253}\.[^\s@<>()\uff20]{1,63}/g
+const EMAIL = /[^\s@<>()\uff20,;"']{1,64}[@\uff20][^\s@<>()\uff20,;"']{1,253}\.[^\s@<>()\uff20,;"']{1,63}/g
 const NUMBER = /\+?\p{Nd}[\p{Nd} ().\-_\u3000\uff0d]{5,}\p{Nd}/gu
 export const defaultMask: MaskFn = (text) => {
   // the tests first: most strings have no '@' and no digit, and skip both scans

@@ -244,7 +244,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       else debug('annotate needs an object, got', typeof obj)
     },
     setMessages(list: unknown[]) {
-      messages = captureMessages(list, config, mask)
+      const captured = captureMessages(list, config, mask)
+      // the schema's `messages` is an array: one message given alone is wrapped, null dropped
+      messages = captured == null || Array.isArray(captured) ? captured ?? undefined : [captured]
     },
     finish(): Promise<void> {
       if (!finished) {
