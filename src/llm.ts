@@ -16,22 +16,23 @@ export interface Usage {
  * ≥ 0; `'12'` is 12). Reads that throw (a getter, a revoked Proxy) count as absent.
  */
 export const readUsage = (value: any, into: Usage): void => {
-  const u = read(value, 'usage') || read(read(value, 'message'), 'usage') || read(read(value, 'response'), 'usage')
-  if (!u || typeof u != 'object') return
-  const input = toCount(read(u, 'input_tokens')) ?? toCount(read(u, 'prompt_tokens'))
-  const output = toCount(read(u, 'output_tokens')) ?? toCount(read(u, 'completion_tokens'))
-  if (input !== undefined) into.input_tokens = input
-  if (output !== undefined) into.output_tokens = output
+  try {
+    const u = value?.usage || value?.message?.usage || value?.response?.usage
+    const input = toCount(u?.input_tokens) ?? toCount(u?.prompt_tokens)
+    const output = toCount(u?.output_tokens) ?? toCount(u?.completion_tokens)
+    if (input !== undefined) into.input_tokens = input
+    if (output !== undefined) into.output_tokens = output
+  } catch {} // a getter that throws, a revoked Proxy: no usage
 }
 
-/** The text a stream chunk carries (OpenAI chat and Responses, Anthropic, plain strings). */
+/** The text a stream chunk carries (OpenAI chat and Responses, Anthropic, plain strings); '' when reading it throws. */
 export const textOf = (c: any): string => {
-  let t: unknown = c
-  if (typeof c != 'string') {
-    const delta = read(c, 'delta')
-    t = read(read(read(read(c, 'choices'), 0), 'delta'), 'content') ?? read(delta, 'text') ?? delta
+  try {
+    const t = typeof c == 'string' ? c : c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta
+    return typeof t == 'string' ? t : ''
+  } catch {
+    return ''
   }
-  return typeof t == 'string' ? t : ''
 }
 
 /** Runs the SDK's own bookkeeping inside the host's iteration: what it throws never reaches the reader. */

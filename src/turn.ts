@@ -71,6 +71,8 @@ const MAX_ATTEMPT_ERRORS = 10
 
 /** The usage the schema accepts (counts only) from whatever `annotate({ usage })` was given, over what the results said. */
 const usageOf = (annotated: unknown, reported: Usage): Usage | undefined => {
+  // the usual case allocates nothing: the reported counts as they are
+  if (annotated === undefined) return reported.input_tokens === undefined && reported.output_tokens === undefined ? undefined : reported
   const input = toCount(read(annotated, 'input_tokens')) ?? reported.input_tokens
   const output = toCount(read(annotated, 'output_tokens')) ?? reported.output_tokens
   if (input === undefined && output === undefined) return undefined
@@ -144,10 +146,14 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
 
   /** Starts an attempt: the one before it, if it failed, becomes an earlier attempt's error. Returns how the attempt's end is reported. */
   const startAttempt = (options: LLMOptions) => {
-    model = toText(read(options, 'model')) ?? model
-    prompt_id = toText(read(options, 'prompt_id')) ?? prompt_id
-    provider = toText(read(options, 'provider')) ?? provider
-    const signal = read(options, 'signal')
+    // options that throw when read (a Proxy) end here, in wrapLLM's catch: the call still runs, unobserved
+    const signal = options.signal
+    const m = options.model
+    const pid = options.prompt_id
+    const prov = options.provider
+    model = toText(m) ?? model
+    prompt_id = toText(pid) ?? prompt_id
+    provider = toText(prov) ?? provider
     const n = ++attempts
     if (error) attemptErrors = (attemptErrors || []).concat(error).slice(-MAX_ATTEMPT_ERRORS)
     status = 'ok'
@@ -211,9 +217,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         span = {
           span_id: spanId,
           name: spanName,
-          type: toText(read(options, 'type')),
-          target: toText(read(options, 'target'), 1024),
-          version: toText(read(options, 'version')),
+          type: toText(options?.type),
+          target: toText(options?.target, 1024),
+          version: toText(options?.version),
           started_at: iso(p.now()),
           status: 'incomplete',
         }
