@@ -265,7 +265,13 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       }
       return finished
     },
-    feedback: (f: Feedback) => host.feedback(turnId, f),
+    feedback(f: Feedback) {
+      try {
+        host.feedback(turnId, f)
+      } catch (e) {
+        debug('feedback failed', e) // a hostile feedback object (a throwing getter)
+      }
+    },
     headers: () => ({ traceparent }),
   }
   host.open.add(sendIncomplete)

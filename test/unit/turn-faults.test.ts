@@ -274,14 +274,19 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
     const ui = { getSessionId: () => pick() as any, getReplayUrl: () => pick() as any }
     const lumina = b.sdk({ enableToolWrapping: true, uiAnalytics: ui, captureTranscript: rand(2) ? 'full' : 'masked' })
     const s = await lumina.session.start()
+    const thrown: unknown[] = []
     for (let i = 0; i < 60; i++) {
       const t = s.turn()
       const opts = { model: pick(), provider: pick(), prompt_id: pick() } as any
       const calls = [
-        () => t.wrapLLM(() => pick(), opts),
+        () => {
+          t.wrapLLM(() => pick(), opts) // not awaited: awaiting a hostile value is the host's own risk
+        },
         () => t.wrapLLM(() => Promise.resolve(pick()), pick() as any).catch(() => {}),
         () => t.wrapLLM(() => Promise.reject(pick()), opts).catch(() => {}),
-        () => t.recordTool(pick() as any, () => pick(), { type: pick(), target: pick(), version: pick() } as any),
+        () => {
+          t.recordTool(pick() as any, () => pick(), { type: pick(), target: pick(), version: pick() } as any)
+        },
         () => t.recordTool('r', () => Promise.reject(pick()), pick() as any).catch(() => {}),
         () => t.annotate(pick() as any),
         () => t.annotate({ usage: pick(), k: pick() } as any),
@@ -295,9 +300,9 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
       for (let k = 0; k < 6; k++) {
         const call = calls[rand(calls.length)]
         try {
-          await call()
-        } catch {
-          // fn's own throw (the first call rethrows what fn threw): the host's, not ours
+          await call() // no fn here throws synchronously, and every rejection is the host's own, caught
+        } catch (e) {
+          thrown.push(e)
         }
       }
       if (rand(4)) await t.finish() // the rest go out as incomplete on hide
@@ -307,6 +312,7 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
     await tick(0)
     await lumina.flush()
     const events = b.net.sent.flatMap((r) => r.events)
+    expect(thrown).toEqual([])
     expect(events.filter((e) => e.name == 'turn').length).toBeGreaterThanOrEqual(60)
     const invalid = invalidLines(events)
     if (invalid.length) console.log(JSON.stringify(events.filter((e) => !validate(e))[0]).slice(0, 3000), invalid[0])
