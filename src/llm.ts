@@ -1,7 +1,7 @@
 /** What an LLM call returned, as far as a turn reports it: token usage, and streams. */
 import { toCount } from './lib/json-safe'
 import { read } from './lib/observe'
-import { debug } from './lib/log'
+import type { Log } from './lib/log'
 
 export interface Usage {
   input_tokens?: number
@@ -35,15 +35,6 @@ export const textOf = (c: any): string => {
   }
 }
 
-/** Runs the SDK's own bookkeeping inside the host's iteration: what it throws never reaches the reader. */
-const safely = (f: () => void) => {
-  try {
-    f()
-  } catch (e) {
-    debug('observing the stream failed', e)
-  }
-}
-
 const isAbort = (e: unknown) => read(e, 'name') == 'AbortError'
 
 /**
@@ -58,7 +49,16 @@ export const observeStream = (
   onChunk: (chunk: unknown) => void,
   onEnd: (aborted: boolean, error?: unknown) => void,
   signal?: AbortSignal,
+  log?: Log,
 ): boolean => {
+  /** Runs the SDK's own bookkeeping inside the host's iteration: what it throws never reaches the reader. */
+  const safely = (f: () => void) => {
+    try {
+      f()
+    } catch (e) {
+      log?.('observing the stream failed', e)
+    }
+  }
   const iterate = read(value, Symbol.asyncIterator)
   let ended = false
   const end = (aborted: boolean, error?: unknown) => {

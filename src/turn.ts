@@ -1,8 +1,8 @@
-import type { Platform, UIProvider } from './types'
+import type { Feedback, LLMOptions, Platform, ToolOptions, TurnCtx, UIProvider } from './types'
 import { iso, randomHex, traceparentOf } from './lib/ids'
 import { jsonSafe, toCount, toText } from './lib/json-safe'
-import { safeCall } from './lib/guard'
-import { debug } from './lib/log'
+import type { SafeCall } from './lib/guard'
+import type { Log } from './lib/log'
 import { captureMessages, maskerOf } from './transcript'
 import { observeStream, readUsage, textOf, type Usage } from './llm'
 import { errorInfo, observe, read, type ErrorInfo } from './lib/observe'
@@ -10,60 +10,20 @@ import type { ResolvedConfig } from './config'
 
 /** What a turn needs from its SDK instance. */
 export interface TurnHost {
-  c: ResolvedConfig
-  p: Platform
+  config: ResolvedConfig
+  platform: Platform
   ui?: UIProvider
+  /** The instance's log (prints under its `debug`) and its guarded provider call. */
+  debug: Log
+  safeCall: SafeCall
   /** Queues a `turn` event; `rate` is the sampling rate it passed (undefined: not kept). */
   emit: (fields: Record<string, unknown>, rate: number | undefined) => void
   /** The sampling rate a session keeps for a kind, or undefined when it drops it. */
   sampled: (kind: 'turn' | 'span', traceId: string) => number | undefined
-  /** Open turns' page-hide reports: each sends its turn once as `incomplete`. */
-  open: Set<() => void>
+  /** Registers the turn's page-hide report (it sends the turn once as `incomplete`); returns the function that unregisters it. */
+  onHide: (report: () => void) => () => void
   /** Sends a `feedback` event for a turn. */
   feedback: (turnId: string, feedback: Feedback) => void
-}
-
-export interface LLMOptions {
-  model?: string
-  prompt_id?: string
-  /** e.g. 'openai', 'anthropic' (OpenTelemetry's gen_ai.provider.name values). */
-  provider?: string
-  /** The AbortSignal of a streamed call: if it fires, the turn is marked `aborted` (it stays open for what the host sets next, until finish()). */
-  signal?: AbortSignal
-}
-
-export interface Feedback {
-  /** e.g. 1 / -1 for thumbs, or a 1–5 rating. */
-  score: number
-  comment?: string
-}
-
-export interface ToolOptions {
-  type?: string
-  target?: string
-  version?: string
-}
-
-export interface TurnCtx {
-  turnId: string
-  seq: number
-  traceparent: string
-  /**
-   * Runs one LLM call (an attempt: call it again on the same turn to retry; the turn reports
-   * the last attempt's status, error and latency, `attempts` and the earlier `attempt_errors`).
-   * Returns what `fn` returns and rethrows what it throws; a Promise comes back as is, any
-   * other thenable (a lazy query builder) is evaluated once and comes back as a Promise of its result.
-   */
-  wrapLLM<T>(fn: () => T, options?: LLMOptions): T
-  recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T
-  addRetrieval(info: unknown): void
-  annotate(obj: Record<string, unknown>): void
-  setMessages(messages: unknown[]): void
-  finish(): Promise<void>
-  /** The user's rating of this turn; works after finish() too. */
-  feedback(feedback: Feedback): void
-  /** Headers that make the page's own request to its backend join this turn's trace. */
-  headers(): { traceparent: string }
 }
 
 /** Earlier attempts' errors kept on a turn, at most. */
@@ -81,7 +41,7 @@ const usageOf = (annotated: unknown, reported: Usage): Usage | undefined => {
 
 /** One AI chat turn: a child span of the session's trace. */
 export const createTurn = (host: TurnHost, sessionId: string, seq: number): TurnCtx => {
-  const { c: config, p, ui } = host
+  const { config, platform: p, ui, debug, safeCall } = host
   const system = config.systemAnalytics
   /** Under masked capture, error messages, annotations and retrievals are masked like the transcript. */
   const mask = maskerOf(config)
@@ -140,9 +100,10 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
 
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
   const sendIncomplete = () => {
-    host.open.delete(sendIncomplete)
+    unregister()
     if (rate) host.emit(event(), rate)
   }
+  const unregister = host.onHide(sendIncomplete)
 
   /** Starts an attempt: the one before it, if it failed, becomes an earlier attempt's error. Returns how the attempt's end is reported. */
   const startAttempt = (options: LLMOptions) => {
@@ -188,6 +149,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         },
         (aborted, e) => ended(e ? 'error' : aborted ? 'aborted' : 'ok', e),
         signal,
+        debug,
       )
       if (!streaming) ended('ok')
     }
@@ -204,7 +166,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       } catch (e) {
         debug('wrapLLM failed', e) // the host's call still runs
       }
-      return observe(fn, (failed, v) => done?.(failed, v))
+      return observe(fn, (failed, v) => done?.(failed, v), debug)
     },
     recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T {
       if (!config.enableToolWrapping) return fn()
@@ -231,13 +193,17 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       } catch (e) {
         debug('recordTool failed', e) // the host's call still runs
       }
-      return observe(fn, (failed, e) => {
+      return observe(
+        fn,
+        (failed, e) => {
         if (!span) return
         span.latency_ms = Math.max(0, Math.round(p.perfNow() - start))
         span.status = failed ? 'error' : 'ok'
         if (failed) span.error = errorInfo(e, mask)
         safeCall(system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
-      })
+        },
+        debug,
+      )
     },
     addRetrieval(info: unknown) {
       if (!retrievals) retrievals = []
@@ -256,7 +222,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     },
     finish(): Promise<void> {
       if (!finished) {
-        host.open.delete(sendIncomplete)
+        unregister()
         const e = event(true)
         if (rate) host.emit(e, rate)
         safeCall(ui, 'untagTurn', turnId)
@@ -274,7 +240,6 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     },
     headers: () => ({ traceparent }),
   }
-  host.open.add(sendIncomplete)
   if (ui) safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
   if (system) safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
   debug('turn', seq, turnId)

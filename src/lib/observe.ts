@@ -1,5 +1,5 @@
 /** How a wrapped call ended, observed without changing what the caller sees. */
-import { debug } from './log'
+import type { Log } from './log'
 import type { MapString } from './json-safe'
 
 export interface ErrorInfo {
@@ -43,15 +43,15 @@ export const errorInfo = (e: unknown, mask?: MapString): ErrorInfo => {
  *   `then()`) is converted once with Promise.resolve and that Promise is returned: `then` is
  *   called exactly once, and the caller awaits the same single result (it gets a Promise, not
  *   the builder: chain builder methods inside `fn`).
- * `done` is the SDK's own bookkeeping: whatever it throws is logged, never reaches the caller,
- * and never leaves an unhandled rejection.
+ * `done` is the SDK's own bookkeeping: whatever it throws goes to `log`, never reaches the
+ * caller, and never leaves an unhandled rejection.
  */
-export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: unknown) => void): T => {
+export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: unknown) => void, log?: Log): T => {
   const report = (failed: boolean, v: unknown) => {
     try {
       done(failed, v)
     } catch (e) {
-      debug('observing failed', e)
+      log?.('observing failed', e)
     }
   }
   let result: any

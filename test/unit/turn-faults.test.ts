@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 // @ts-expect-error plain ESM module without types
 import { validate } from '../../collector/collector.mjs'
 import { fakeBrowser, tick } from '../helpers'
-import { OUTBOX_KEY } from '../../src/transport'
+import { OUTBOX_KEY } from '../../src/outbox'
 
 const realSetImmediate = globalThis.setImmediate
 const macrotask = () => new Promise((r) => realSetImmediate(r))
