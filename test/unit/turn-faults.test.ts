@@ -122,6 +122,23 @@ describe('issue 12 item 3: lazy thenables run twice', () => {
     expect(e.tool_calls[0].status).toBe('ok')
   })
 
+  it('a Promise subclass (the OpenAI client\'s APIPromise) comes back as the same object, its own methods intact', async () => {
+    class APIPromise<T> extends Promise<T> {
+      withResponse() {
+        return this.then((data) => ({ data, response: 'raw' }))
+      }
+    }
+    const b = fakeBrowser()
+    const lumina = b.sdk()
+    const turn = (await lumina.session.start()).turn()
+    const p = new APIPromise<{ usage: { prompt_tokens: number } }>((r) => r({ usage: { prompt_tokens: 9 } }))
+    const back = turn.wrapLLM(() => p)
+    expect(back).toBe(p)
+    expect(await back.withResponse()).toEqual({ data: { usage: { prompt_tokens: 9 } }, response: 'raw' })
+    await turn.finish()
+    expect((await turnsOf(b, lumina))[0].usage).toEqual({ input_tokens: 9 })
+  })
+
   it('a rejecting thenable: rejected once, the same reason, no unhandled rejection', async () => {
     const b = fakeBrowser()
     const turn = (await b.sdk().session.start()).turn()
