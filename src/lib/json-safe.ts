@@ -41,7 +41,7 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
   const copy = (v: any, key: string): unknown => {
     const depth = path.length
     try {
-      if (v && (typeof v == 'object' || typeof v == 'bigint') && typeof v.toJSON == 'function') v = v.toJSON(key)
+      if (v != null && typeof v.toJSON == 'function') v = v.toJSON(key) // Dates; a BigInt.prototype.toJSON polyfill
       const type = typeof v
       if (type == 'string') return mapString ? mapped(v, key) : cut(v)
       if (type == 'number') {
