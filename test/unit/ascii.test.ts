@@ -15,5 +15,4 @@ describe('built files are ASCII only', () => {
       expect(at, at < 0 ? '' : `byte 0x${bytes[at].toString(16)} at ${at}: …${bytes.subarray(Math.max(0, at - 40), at + 10).toString('latin1')}…`).toBe(-1)
     })
   }
-
 })
