@@ -7,7 +7,7 @@
  */
 import { createLumina } from './client'
 import { postHogProvider } from './providers/posthog'
-import { ChatInputTracker, bindChatInputs, setChatSink } from './chat-input'
+import { bindChatInputs, trackerFor } from './chat-input'
 import type { LuminaConfig } from './types'
 
 /** A queued call from the snippet: [method ('start'/'clear' for session's), args, resolve]. */
@@ -37,7 +37,7 @@ if (!target._loaded) {
   const { init, session } = lumina
   lumina.init = (config: LuminaConfig) => init(withPostHog(config))
   const queued: QueueEntry[] = target._q || []
-  Object.assign(target, lumina, { ChatInputTracker, _loaded: true })
+  Object.assign(target, lumina, { ChatInputTracker: trackerFor(lumina), _loaded: true })
   // The snippet's stand-in session was lumina.session until now; references the page took
   // to its methods are queued stubs, which still reach the real ones through _q.
   target.session = session
@@ -56,6 +56,5 @@ if (!target._loaded) {
   // Stubs the page kept a reference to push here: from now on, a push is a call.
   target._q = { push: call }
   queued.forEach(call)
-  setChatSink(lumina)
-  bindChatInputs()
+  bindChatInputs(document, undefined, lumina)
 }
