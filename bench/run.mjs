@@ -401,7 +401,7 @@ row('bundle brotli (B)', results.bytes.lumina_brotli, results.bytes.posthog_arra
 row(`evaluation, median of ${LOADS} (ms)`, oursLoad.eval_ms, phLoad.eval_ms, '≤ 3 goal')
 row('heap after init (KiB)', oursLoad.heap_after_init_kb, phLoad.heap_after_init_kb)
 row('script time during load (ms)', loadScript.ours_ms, loadScript.posthog_ms, results.budgets.load_script_le_6ms ? '≤ 6 ok' : '≤ 6 OVER')
-row('  of it: eval / init / start (ms)', Object.values(loadScript.ours_parts_ms).join(' / '), Object.values(loadScript.posthog_parts_ms).join(' / '))
+row('  page clock: eval / init / start (ms)', Object.values(loadScript.ours_parts_ms).join(' / '), Object.values(loadScript.posthog_parts_ms).join(' / '))
 row('burst: one turn vs one capture (µs)', results.turn_main_thread_us.median, results.posthog_capture_us.median, results.budgets.turn_median_le_50us ? '≤ 50 ok' : '≤ 50 OVER')
 row(`paced ${paced.n} at ${paced.per_s}/s: call (µs)`, paced.ours.call_us_median, paced.posthog.call_us_median)
 row('  first call, cold (µs)', paced.ours.first_call_us, paced.posthog.first_call_us)
