@@ -83,7 +83,13 @@ describe('identify and reset', () => {
     const s1 = await lumina.session.start()
     await lumina.identify('user_1', { plan: 'pro', fn: () => 1 })
     expect(b.net.events()).toHaveLength(1)
-    expect(b.net.events()[0]).toMatchObject({ name: 'identify', user_id: 'user_1', previous_id: anon, distinct_id: 'user_1', properties: { plan: 'pro' } })
+    expect(b.net.events()[0]).toMatchObject({
+      name: 'identify',
+      user_id: 'user_1',
+      previous_id: anon,
+      distinct_id: 'user_1',
+      properties: { plan: 'pro' },
+    })
     expect(lumina.isAnonymous()).toBe(false)
     expect((await lumina.session.start()).sessionId).toBe(s1.sessionId)
   })
@@ -204,7 +210,9 @@ describe('identity faults', () => {
     await lumina.flush()
     const events = b.net.events()
     expect(events.map((e) => e.name)).toEqual(['identify', 'turn'])
-    for (const e of events) expect(schemaErrors(e)).toEqual([])
+    for (const e of events) {
+      expect(schemaErrors(e)).toEqual([])
+    }
     expect(lumina.getDistinctId()).toBe('u'.repeat(400))
   })
 

@@ -25,6 +25,11 @@ describe('outbox faults', () => {
     await oneTurn(lumina)
     await lumina.flush()
     await tick(0)
-    expect(b.net.events().filter((e) => e.name == 'dropped').map((e) => e.dropped)).toEqual([7])
+    expect(
+      b.net
+        .events()
+        .filter((e) => e.name == 'dropped')
+        .map((e) => e.dropped),
+    ).toEqual([7])
   })
 })

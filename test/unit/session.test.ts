@@ -28,7 +28,9 @@ describe('session storage', () => {
     s1.turn()
     a.hide() // the original tab is in the background, alive: no pagehide
     const dup = fakeBrowser(a.local)
-    for (const [k, v] of a.session.map) dup.session.setItem(k, v)
+    for (const [k, v] of a.session.map) {
+      dup.session.setItem(k, v)
+    }
     const s2 = await dup.sdk().session.start()
     expect(s2.sessionId).not.toBe(s1.sessionId)
     expect(s2.turn().seq).toBe(1)
@@ -49,7 +51,9 @@ describe('session storage', () => {
     a.win.dispatchEvent(new Event('pageshow')) // and back
     expect((await lumina.session.start()).sessionId).toBe(s1.sessionId)
     const dup = fakeBrowser(a.local)
-    for (const [k, v] of a.session.map) dup.session.setItem(k, v)
+    for (const [k, v] of a.session.map) {
+      dup.session.setItem(k, v)
+    }
     expect((await dup.sdk().session.start()).sessionId).not.toBe(s1.sessionId)
   })
 
@@ -90,10 +94,17 @@ describe('session faults', () => {
     expect(b1.traceparent.slice(3, 35)).not.toBe(a1.traceparent.slice(3, 35))
     expect(b2.traceparent.slice(3, 35)).toBe(b1.traceparent.slice(3, 35))
     expect(session.sessionId).toBe(b1.traceparent.slice(3, 35)) // the held context follows
-    for (const t of [a1, a2, b1, b2]) await t.finish()
+    for (const t of [a1, a2, b1, b2]) {
+      await t.finish()
+    }
     await lumina.flush()
     const turns = b.net.events().filter((e) => e.name == 'turn')
-    expect(turns.map((t) => [t.distinct_id, t.seq])).toEqual([['alice', 1], ['alice', 2], ['bob', 1], ['bob', 2]])
+    expect(turns.map((t) => [t.distinct_id, t.seq])).toEqual([
+      ['alice', 1],
+      ['alice', 2],
+      ['bob', 1],
+      ['bob', 2],
+    ])
     expect(turns[2].session_id).not.toBe(turns[0].session_id)
   })
 
@@ -109,15 +120,18 @@ describe('session faults', () => {
     expect(second.traceparent.slice(3, 35)).not.toBe(first.traceparent.slice(3, 35))
   })
 
-  it.each(['-5', 'Infinity', '2.5', '1e3', '', 'NaN', '99999999999'])('a poisoned lumina_seq ("<trace>:%s") is discarded: the turn counter starts at 1', async (n) => {
-    const b = fakeBrowser()
-    const s1 = await b.sdk().session.start()
-    b.reload()
-    b.session.setItem('lumina_seq', s1.sessionId + ':' + n)
-    const s2 = await b.sdk().session.start()
-    expect(s2.sessionId).toBe(s1.sessionId)
-    expect(s2.turn().seq).toBe(1)
-  })
+  it.each(['-5', 'Infinity', '2.5', '1e3', '', 'NaN', '99999999999'])(
+    'a poisoned lumina_seq ("<trace>:%s") is discarded: the turn counter starts at 1',
+    async (n) => {
+      const b = fakeBrowser()
+      const s1 = await b.sdk().session.start()
+      b.reload()
+      b.session.setItem('lumina_seq', s1.sessionId + ':' + n)
+      const s2 = await b.sdk().session.start()
+      expect(s2.sessionId).toBe(s1.sessionId)
+      expect(s2.turn().seq).toBe(1)
+    },
+  )
 
   it('a valid stored lumina_seq is used', async () => {
     const b = fakeBrowser()
