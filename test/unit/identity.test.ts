@@ -1,14 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import Ajv2020 from 'ajv/dist/2020'
 import schema from '../../schema/event.schema.json'
 import { fakeBrowser, oneTurn } from '../helpers'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
 
 /** The schema's complaints about one line: none when it is valid. */
 const checkSchema = new Ajv2020({ strict: false }).compile(schema)

@@ -1,12 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fakeBrowser, oneTurn, tick } from '../helpers'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
 
 describe('outbox faults', () => {
   it.each(['-5', '2.5', '1e400', 'abc', '0x10', ' 7'])('a poisoned lumina_dropped (%s) is discarded, never reported', async (stored) => {

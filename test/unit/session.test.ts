@@ -1,13 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fakeBrowser, tick } from '../helpers'
+import { traceparentOf } from '../../src/lib/ids'
 import { sampledRate } from '../../src/session'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
 
 describe('session storage', () => {
   it('reload mid-session: same session id, seq continues', async () => {
@@ -152,5 +146,47 @@ describe('sampling draw', () => {
     expect(sampledRate(rates, 'uiEvent', trace)).toBe(0.5)
     expect(sampledRate({ turn: 1, span: 1, uiEvent: 1 }, 'span', trace)).toBe(1)
     expect(sampledRate({ turn: 0, span: 0, uiEvent: 0 }, 'uiEvent', trace)).toBeUndefined()
+  })
+})
+
+/** A seeded pseudo-random generator (mulberry32): the same trace ids on every run. */
+const seeded = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+}
+const hex = (random: () => number, digits: number) => Array.from({ length: digits }, () => Math.floor(random() * 16).toString(16)).join('')
+
+describe('sampling of sessions', () => {
+  it('is decided once per session from its id: a kept session keeps all its turns (seeded trace ids)', async () => {
+    const random = seeded(42)
+    let kept = 0
+    let expected = 0
+    for (let i = 0; i < 40; i++) {
+      const b = fakeBrowser()
+      const trace = hex(random, 32)
+      b.session.setItem('traceparent', traceparentOf(trace, hex(random, 16))) // this tab's session: a known draw
+      if (sampledRate({ turn: 0.5, span: 1, uiEvent: 1 }, 'turn', trace)) {
+        expected++
+      }
+      const lumina = b.sdk({ sampling: { turn: 0.5 } })
+      const s = await lumina.session.start()
+      expect(s.sessionId).toBe(trace)
+      for (let t = 0; t < 3; t++) {
+        await s.turn().finish()
+      }
+      await lumina.flush()
+      const turns = b.net.events().filter((e) => e.name == 'turn')
+      expect([0, 3]).toContain(turns.length)
+      if (turns.length) {
+        kept++
+      }
+      for (const e of turns) {
+        expect(e.sample_rate).toBe(0.5)
+      }
+    }
+    expect(kept).toBe(expected)
+    expect(kept).toBe(19) // this seed's draw: 19 of 40 sessions kept
   })
 })
