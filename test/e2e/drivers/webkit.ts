@@ -75,9 +75,14 @@ interface Driver {
 
 class WebDriverError extends Error {}
 
+const DEBUG = !!process.env.LUMINA_WD_DEBUG
+
 const call = async (base: string, method: string, path: string, body?: unknown): Promise<any> => {
+  const t0 = Date.now()
+  if (DEBUG) console.log('[wd] >', method, path, JSON.stringify(body)?.slice(0, 120))
   const res = await fetch(base + path, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
   const json: any = await res.json()
+  if (DEBUG) console.log('[wd] <', method, path, Date.now() - t0, 'ms', JSON.stringify(json.value)?.slice(0, 120))
   if (!res.ok) throw new WebDriverError(`WebDriver ${method} ${path.replace(/^\/session\/[^/]+/, '')}: ${json.value?.error}: ${json.value?.message}`)
   return json.value
 }
@@ -146,26 +151,42 @@ export const webkitEngine: Engine = {
         const out = await wd('POST', '/execute/sync', { script, args: [arg ?? null] })
         return JSON.parse(out, (_k, x) => (x === UNDEFINED ? undefined : x)).v
       }
+      /**
+       * Polls `fn` (which must be free of side effects). WebKitWebDriver loses the reply to the
+       * first script run shortly after a navigation (measured here: a script sent right after
+       * an eager navigation never answers; the next one, sent while it hangs, answers in ms), so
+       * each poll gets 1 s and a lost one is simply asked again.
+       */
       const waitForFunction = async (fn: () => unknown, o?: { timeout?: number }) => {
         const end = Date.now() + (o?.timeout ?? 15_000)
         for (;;) {
-          try {
-            if (await evaluate(fn)) return
-          } catch (e) {
-            // a navigation in progress: try again
-            if (!(e instanceof WebDriverError)) throw e
-          }
+          const answer = evaluate(fn).then(
+            (v) => ({ v }),
+            (e) => {
+              // a navigation in progress: ask again
+              if (e instanceof WebDriverError) return { v: false }
+              throw e
+            },
+          )
+          const got = await Promise.race([answer, sleep(1000).then(() => ({ v: false }))])
+          if (got.v) return
           if (Date.now() > end) throw new Error(`waitForFunction timed out: ${String(fn)}`)
           await sleep(50)
         }
       }
+      /**
+       * After an eager navigation: the document is there and scripts get answers. WebKitWebDriver
+       * answers scripts only once `load` has fired (a script sent before waits for it), so a page
+       * whose `load` never comes (a stalled async script) returns after 5 s and cannot be evaluated.
+       */
+      const settled = () => waitForFunction(() => document.readyState != 'loading', { timeout: 5000 }).catch(() => {})
       const loaded = () => waitForFunction(() => document.readyState == 'complete', { timeout: 30_000 })
       const keys = (actions: object[]) => wd('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] })
 
       return {
         async goto(url, o) {
           await wd('POST', '/url', { url })
-          if ((o?.waitUntil || 'load') == 'load') await loaded()
+          await ((o?.waitUntil || 'load') == 'load' ? loaded() : settled())
         },
         evaluate: evaluate as Page['evaluate'],
         async reload() {
