@@ -68,6 +68,13 @@ export const step = (engine: Engine, ability: Ability, what: string = ability) =
   return !why
 }
 
+/** `it` where `engine` can do `ability`; elsewhere `it.skip`, with a line saying why. For a test that is that one step. */
+export const itWhere = (engine: Engine, ability: Ability) => {
+  const why = engine.cannot[ability]
+  if (why) console.log(`[e2e] ${engine.name}: test skipped (needs ${ability}): ${why}`)
+  return why ? it.skip : it
+}
+
 // --- Chromium-only entry points of the previous harness, for tests not yet ported. ---
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
