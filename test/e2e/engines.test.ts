@@ -13,13 +13,13 @@ const recorder = (rejectKeepalive: boolean) => `<script>
   const realFetch = window.fetch
   window.fetch = (input, init) => {
     if (!init || !init.keepalive) return realFetch(input, init)
-    log('keepalive ' + String(input).split('?')[0])
+    log('keepalive ' + String(input).split('?')[0].replace(/^https?:..[^/]+/, ''))
     return ${rejectKeepalive} ? Promise.reject(new TypeError('keepalive not available')) : realFetch(input, init)
   }
   const realBeacon = navigator.sendBeacon.bind(navigator)
   navigator.sendBeacon = (url, body) => {
     const queued = realBeacon(url, body)
-    log('beacon ' + String(url).split('?')[0] + ' ' + queued)
+    log('beacon ' + String(url).split('?')[0].replace(/^https?:..[^/]+/, '') + ' ' + queued)
     return queued
   }
 </script>`
