@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: unit tests in jsdom, real-browser tests in Chromium (one file at a time:
-// the machine has 2 cores and each file starts its own browser).
+// Two projects: unit tests in jsdom, real-browser tests (one file at a time: the machine has 2
+// cores; each file runs its suites in Chromium, Firefox and WebKit one after another, each
+// engine with its own browser and server).
 export default defineConfig({
   define: { __VERSION__: JSON.stringify('0.0.0-test') },
   test: {
@@ -15,8 +16,8 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          testTimeout: 45_000, // WebKit over WebDriver classic is the slowest: a session per page
+          hookTimeout: 45_000,
           fileParallelism: false,
         },
       },
