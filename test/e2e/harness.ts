@@ -21,6 +21,11 @@
  * evaluate that navigates with evaluate + waitForFunction on location. Engine-only abilities
  * (setOffline, imeEnter, onPageError) go behind `step(engine, ability)`, which logs the skip.
  *
+ * WebKitWebDriver runs a script only after the page's `load` event and may lose the reply to
+ * the first one sent right after a navigation: goto/reload absorb that, and waitForFunction
+ * retries; so after a navigation the page starts by itself, waitForFunction before evaluate,
+ * and what must be seen before `load` (a bundle still loading) the page records itself.
+ *
  * Without an engine its suites are skipped with one line saying why; LUMINA_REQUIRE_BROWSER=1
  * (CI) makes a missing engine a failure. LUMINA_ENGINES=chromium,firefox narrows the run.
  */

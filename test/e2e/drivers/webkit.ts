@@ -148,7 +148,10 @@ export const webkitEngine: Engine = {
       const evaluate = async (fn: any, arg?: any) => {
         const script = `const f = (${String(fn)});
           return Promise.resolve(f(arguments[0])).then((v) => JSON.stringify({ v }, (_k, x) => (x === undefined ? ${JSON.stringify(UNDEFINED)} : x)))`
-        const out = await wd('POST', '/execute/sync', { script, args: [arg ?? null] })
+        const reply = wd('POST', '/execute/sync', { script, args: [arg ?? null] })
+        const late = new Error('WebKitWebDriver gave no answer to the script in 40 s (sent before `load`, or right after a navigation without waitForFunction first?)')
+        let timer: NodeJS.Timeout | undefined
+        const out = await Promise.race([reply, new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(late), 40_000)))]).finally(() => clearTimeout(timer))
         return JSON.parse(out, (_k, x) => (x === UNDEFINED ? undefined : x)).v
       }
       /**
@@ -159,18 +162,17 @@ export const webkitEngine: Engine = {
        */
       const waitForFunction = async (fn: () => unknown, o?: { timeout?: number }) => {
         const end = Date.now() + (o?.timeout ?? 15_000)
+        let lastError: unknown
         for (;;) {
+          // an error (a navigation in progress) or no answer: ask again
           const answer = evaluate(fn).then(
-            (v) => ({ v }),
-            (e) => {
-              // a navigation in progress: ask again
-              if (e instanceof WebDriverError) return { v: false }
-              throw e
-            },
+            (v) => ({ v, e: undefined }),
+            (e) => ({ v: false, e }),
           )
-          const got = await Promise.race([answer, sleep(1000).then(() => ({ v: false }))])
+          const got = await Promise.race([answer, sleep(1000).then(() => ({ v: false, e: undefined }))])
           if (got.v) return
-          if (Date.now() > end) throw new Error(`waitForFunction timed out: ${String(fn)}`)
+          if (got.e) lastError = got.e
+          if (Date.now() > end) throw new Error(`waitForFunction timed out: ${String(fn)}${lastError ? ` (last error: ${lastError})` : ''}`)
           await sleep(50)
         }
       }
