@@ -27,7 +27,7 @@
  * and what must be seen before `load` (a bundle still loading) the page records itself.
  *
  * Without an engine its suites are skipped with one line saying why; LUMINA_REQUIRE_BROWSER=1
- * (CI) makes a missing engine a failure. LUMINA_ENGINES=chromium,firefox narrows the run.
+ * (CI) makes a missing engine a failure. LUMINA_ENGINES=chromium,firefox narrows a local run.
  */
 import { describe, it } from 'vitest'
 import { chromium, type Browser as PlaywrightBrowser } from 'playwright-core'
@@ -40,7 +40,8 @@ export * from './harness/server'
 export type { Ability, Browser, Cookie, Engine, EngineName, Page } from './drivers/driver'
 
 export const browserRequired = !!process.env.LUMINA_REQUIRE_BROWSER
-const only = process.env.LUMINA_ENGINES?.split(',').map((s) => s.trim())
+// CI (LUMINA_REQUIRE_BROWSER) always runs all three: LUMINA_ENGINES narrows local runs only.
+const only = browserRequired ? undefined : process.env.LUMINA_ENGINES?.split(',').map((s) => s.trim())
 
 /** The engines this run uses, in the order they run. */
 export const engines: Engine[] = [chromiumEngine, firefoxEngine, webkitEngine].filter((e) => !only || only.includes(e.name))
