@@ -1,23 +1,29 @@
-import type { UIProvider } from './types'
-import { hash, hashSync } from './lib/hash'
-import { safeCall } from './lib/guard'
-import { randomHex, uuid } from './lib/ids'
+import type { ChatSink, UIProvider } from './types'
+import { hashSync } from './lib/hash'
+import { randomHex, traceIdOf, uuid } from './lib/ids'
 import { onLifecycle } from './lib/lifecycle'
+import { webStore } from './lib/storage'
 
-/** Where tracker events go: an SDK instance's `_track` (our ingest, sampled by `sampling.uiEvent`). */
-export interface ChatSink {
-  /** `ownUi`: the tracker reports to its own UI provider, so the sink must not also. */
-  _track(name: string, fields: Record<string, unknown>, ownUi?: boolean): void
-}
-
-/** The instance trackers report to when none is given (set by the ESM and CDN entries). */
-let defaultSink: ChatSink | undefined
-export const setChatSink = (sink: ChatSink) => {
-  defaultSink = sink
-}
-
-/** Salts by session id: the same text hashes alike within a session, and the salt never leaves the browser. */
+/**
+ * The hash salt lives as long as the session: the same text hashes alike within a session,
+ * across reloads, and a new session gets a new salt. It is kept in sessionStorage beside the
+ * session as `<traceId>:<salt>` (memory where storage is blocked) and never leaves the browser.
+ */
+const SALT_KEY = 'lumina_salt'
+/** The session's own sessionStorage key (its W3C traceparent): the session of trackers given none. */
+const SESSION_KEY = 'traceparent'
 const salts: Record<string, string> = {}
+const tabStore = webStore(() => (typeof window == 'object' ? window.sessionStorage : undefined))
+const saltOf = (sessionId: string): string => {
+  const trace = sessionId || traceIdOf(tabStore.get(SESSION_KEY)) || ''
+  if (!salts[trace]) {
+    const [owner, stored] = (tabStore.get(SALT_KEY) || '').split(':')
+    const salt = owner == trace && /^[0-9a-f]{32}$/.test(stored) ? stored : randomHex(16)
+    if (salt != stored) tabStore.set(SALT_KEY, trace + ':' + salt)
+    salts[trace] = salt
+  }
+  return salts[trace]
+}
 
 /** Visible time: performance.now() less the time the tab was hidden, so typing time ignores it. */
 let hiddenMs = 0
@@ -69,11 +75,11 @@ export class ChatInputTracker {
     let start: number | undefined
     /** The latest text hashed ahead, and its SHA-256 (see `_prehash`). */
     let ahead: [text?: string, sha256?: string] = []
-    const salt = () => (salts[sessionId] ||= randomHex(16))
+    const salt = () => saltOf(sessionId)
+    /** To the sink only: it queues the signal for our ingest and hands it to `ui` (else its own UI provider). */
     const send = (name: string, fields: Record<string, unknown>) => {
       if (sessionId) fields.session_id = sessionId
-      safeCall(sink || defaultSink, '_track', name, fields, !!ui)
-      safeCall(ui, 'captureEvent', name, fields)
+      sink?._track(name, fields, ui)
     }
     /**
      * Sends a signal about typed text: only its length and salted hash. `now` (page hide)
@@ -86,7 +92,7 @@ export class ChatInputTracker {
       start = undefined
       const salted = salt() + value
       const done = (h: string) => send(name, { ...fields, [hashKey]: h })
-      if (!now) hash(salted).then(done)
+      if (!now) sink?._hash(salted).then(done)
       else done(ahead[0] == value ? ahead[1]! : hashSync(salted))
     }
     return {
@@ -101,10 +107,18 @@ export class ChatInputTracker {
         else start = undefined
       },
       _typing: () => start !== undefined,
-      _prehash: (value) => hash(salt() + value).then((h) => (ahead = [value, h])),
+      _prehash: (value) => sink?._hash(salt() + value).then((h) => (ahead = [value, h])),
     } as ChatInputTracker
   }
 }
+
+/** `ChatInputTracker` reporting to `sink` unless given another: what the ESM and CDN entries export. */
+export const trackerFor = (sink: ChatSink) =>
+  class extends ChatInputTracker {
+    constructor(ui?: UIProvider, sessionId?: string, other: ChatSink = sink) {
+      super(ui, sessionId, other)
+    }
+  }
 
 export const CHAT_INPUT = '[data-lumina-chat-input]'
 const SUBMIT = '[data-lumina-chat-submit]'
