@@ -30,9 +30,9 @@ describeEngines('snippet and CDN bundle', (engine) => {
   let server: TestServer
   let browser: Browser
 
-  const open = async (path: string): Promise<Page> => {
+  const open = async (path: string, waitUntil: 'domcontentloaded' | 'commit' = 'domcontentloaded'): Promise<Page> => {
     const page = await browser.newPage()
-    await page.goto(server.origin + path, { waitUntil: 'domcontentloaded' })
+    await page.goto(server.origin + path, { waitUntil })
     return page
   }
 
@@ -205,7 +205,7 @@ describeEngines('snippet and CDN bundle', (engine) => {
     page('/stall', chatPage(snippetFor('/stall/lumina.min.js'), `
       const t0 = Date.now()
       chat('waiting').then((reply) => fetch('/report', { method: 'POST', body: JSON.stringify({ reply, ms: Date.now() - t0, errors, warned }) }))`))
-    const p = await open('/stall')
+    const p = await open('/stall', 'commit')
     const report = await until(() => reports[0], 15_000, 'the page report')
     expect(report.reply).toBe('echo: waiting')
     expect(report.ms).toBeGreaterThan(4000) // the stall timer, 5 s

@@ -20,8 +20,11 @@ export interface Cookie {
 }
 
 export interface Page {
-  /** Navigates and waits for `load` (default) or `domcontentloaded`. */
-  goto(url: string, opts?: { waitUntil?: 'load' | 'domcontentloaded' }): Promise<void>
+  /**
+   * Navigates and waits for `load` (default), `domcontentloaded`, or only the navigation itself
+   * (`commit`: for a page whose `load` never comes; Firefox waits for `domcontentloaded`).
+   */
+  goto(url: string, opts?: { waitUntil?: 'load' | 'domcontentloaded' | 'commit' }): Promise<void>
   /** Runs `fn` in the page (serialised with its source: no closures over test variables; pass `arg`). Promises are awaited. */
   evaluate<R>(fn: () => R): Promise<Awaited<R>>
   evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<Awaited<R>>

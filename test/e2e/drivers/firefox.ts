@@ -36,7 +36,8 @@ export const firefoxEngine: Engine = {
         if (opts?.viewport) await p.setViewport(opts.viewport)
         const page: Page = {
           async goto(url, o) {
-            await p.goto(url, { waitUntil: o?.waitUntil || 'load' })
+            const until = o?.waitUntil || 'load'
+            await p.goto(url, { waitUntil: until == 'commit' ? 'domcontentloaded' : until })
           },
           evaluate: ((fn: any, arg?: any) => p.evaluate(fn, arg)) as Page['evaluate'],
           async reload() {

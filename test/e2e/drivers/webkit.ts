@@ -177,18 +177,20 @@ export const webkitEngine: Engine = {
         }
       }
       /**
-       * After an eager navigation: the document is there and scripts get answers. WebKitWebDriver
-       * answers scripts only once `load` has fired (a script sent before waits for it), so a page
-       * whose `load` never comes (a stalled async script) returns after 5 s and cannot be evaluated.
+       * After an eager navigation: scripts get answers. WebKitWebDriver answers no script sent
+       * before the page's `load` event (measured: the reply never comes), so this polls until
+       * one is answered; a page whose `load` never comes (a stalled async script) needs
+       * `waitUntil: 'commit'` and cannot be evaluated.
        */
-      const settled = () => waitForFunction(() => document.readyState != 'loading', { timeout: 5000 }).catch(() => {})
+      const settled = () => waitForFunction(() => document.readyState != 'loading', { timeout: 30_000 })
       const loaded = () => waitForFunction(() => document.readyState == 'complete', { timeout: 30_000 })
       const keys = (actions: object[]) => wd('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] })
 
       return {
         async goto(url, o) {
           await wd('POST', '/url', { url })
-          await ((o?.waitUntil || 'load') == 'load' ? loaded() : settled())
+          const until = o?.waitUntil || 'load'
+          if (until != 'commit') await (until == 'load' ? loaded() : settled())
         },
         evaluate: evaluate as Page['evaluate'],
         async reload() {
