@@ -1,0 +1,229 @@
+// Insights in ClickHouse: the same answer as embedded.mjs, computed by SQL that runs in the
+// database (ClickHouse 18.16 and current: no query parameters, one JOIN per SELECT, no CTEs).
+// Percentiles use quantileExact, the definition the embedded store uses, so both engines give
+// the same numbers; FINAL drops rows the loader delivered twice before the table merges them.
+import { CHILD_SLACK_MS, RECENT_LIMIT, USERS_LIMIT, bucketFor, bucketStarts } from './filters.mjs'
+import { buildTimeline } from './timeline.mjs'
+
+/** A ClickHouse string literal. */
+export const quote = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+const int = (n) => String(Math.trunc(Number(n)))
+
+/** Numbers come back as strings for 64-bit integers and as null for NaN. */
+const n = (v) => (v == null || v === '' || Number.isNaN(Number(v)) ? null : Number(v))
+const count = (v) => n(v) ?? 0
+
+/**
+ * The SQL of the filtered, joined turns (one row per browser turn of the range): its own
+ * columns, plus its server turns' tokens and cost and its feedback.
+ */
+export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }) => {
+  const base = [
+    `project = ${quote(project)}`,
+    `name = 'turn'`,
+    `parent_span_id = ''`,
+    `ts_ms >= ${int(fromMs)}`,
+    `ts_ms <= ${int(toMs)}`,
+    ...(model != null ? [`model = ${quote(model)}`] : []),
+    ...(promptId != null ? [`prompt_id = ${quote(promptId)}`] : []),
+    ...(user != null ? [`distinct_id = ${quote(user)}`] : []),
+  ].join(' AND ')
+  const cols = 'turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, ui_replay_url'
+  // An `incomplete` event (sent at page hide) counts only when no final event of that turn is in range.
+  const top = `
+    SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND status != 'incomplete'
+    UNION ALL
+    SELECT ${cols} FROM (
+      SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND status = 'incomplete'
+        AND turn_id NOT IN (SELECT turn_id FROM ${table} FINAL WHERE ${base} AND status != 'incomplete'
+          AND turn_id IN (SELECT turn_id FROM ${table} WHERE ${base} AND status = 'incomplete'))
+      ORDER BY ts_ms DESC LIMIT 1 BY turn_id)`
+  const children = `
+    SELECT parent_span_id AS turn_id, count() AS c_count,
+      sum(ifNull(input_tokens, 0)) AS c_in, sum(ifNull(output_tokens, 0)) AS c_out, sum(ifNull(cost_usd, 0)) AS c_cost,
+      sum(isNull(cost_usd) AND (isNotNull(input_tokens) OR isNotNull(output_tokens))) AS c_unpriced
+    FROM ${table} FINAL
+    WHERE project = ${quote(project)} AND name = 'turn' AND parent_span_id != '' AND status != 'incomplete' AND ts_ms >= ${int(Math.max(0, fromMs - CHILD_SLACK_MS))}
+    GROUP BY parent_span_id`
+  const feedback = `
+    SELECT turn_id, count() AS feedback_count, sum(ifNull(score, 0) > 0) AS feedback_positive
+    FROM ${table} FINAL WHERE project = ${quote(project)} AND name = 'feedback' AND ts_ms >= ${int(Math.max(0, fromMs - CHILD_SLACK_MS))}
+    GROUP BY turn_id`
+  return `
+    SELECT *, toUInt64(ifNull(feedback_count, 0)) AS fb_count, toUInt64(ifNull(feedback_positive, 0)) AS fb_positive FROM (
+      SELECT turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, ui_replay_url,
+        ifNull(input_tokens, 0) + c_in AS tokens_in, ifNull(output_tokens, 0) + c_out AS tokens_out,
+        ifNull(cost_usd, 0) + c_cost AS cost,
+        toUInt64(isNull(cost_usd) AND (isNotNull(input_tokens) OR isNotNull(output_tokens))) + c_unpriced AS unpriced,
+        c_count AS server_turns
+      FROM (${top}) ANY LEFT JOIN (${children}) USING turn_id
+    ) ANY LEFT JOIN (${feedback}) USING turn_id`
+}
+
+/** The aggregate columns shared by the headline and the model x prompt table. */
+const summarySql = `count() AS turns,
+  quantileExact(0.5)(latency_ms) AS latency_p50, quantileExact(0.95)(latency_ms) AS latency_p95,
+  quantileExact(0.5)(ttft_ms) AS ttft_p50, quantileExact(0.95)(ttft_ms) AS ttft_p95,
+  countIf(status = 'error') AS errors, countIf(status = 'aborted') AS stopped,
+  sum(tokens_in) AS input_tokens, sum(tokens_out) AS output_tokens, sum(cost) AS cost_usd,
+  sum(unpriced) AS unpriced_turns, sum(fb_count) AS feedback_count, sum(fb_positive) AS feedback_positive`
+
+const summaryOf = (r) => {
+  const turns = count(r.turns)
+  const errors = count(r.errors)
+  const stopped = count(r.stopped)
+  const feedback = count(r.feedback_count)
+  const positive = count(r.feedback_positive)
+  return {
+    turns,
+    latency_p50: turns ? n(r.latency_p50) : null,
+    latency_p95: turns ? n(r.latency_p95) : null,
+    ttft_p50: turns ? n(r.ttft_p50) : null,
+    ttft_p95: turns ? n(r.ttft_p95) : null,
+    errors,
+    error_rate: turns ? errors / turns : null,
+    stopped,
+    stopped_rate: turns ? stopped / turns : null,
+    input_tokens: count(r.input_tokens),
+    output_tokens: count(r.output_tokens),
+    cost_usd: count(r.cost_usd),
+    unpriced_turns: count(r.unpriced_turns),
+    feedback_count: feedback,
+    feedback_positive: positive,
+    feedback_positive_share: feedback ? positive / feedback : null,
+  }
+}
+
+/**
+ * @param {import('@clickhouse/client').ClickHouseClient} client
+ * @param {string} table `db.events`
+ * @param {string} project
+ * @param {ReturnType<typeof import('./filters.mjs').filtersOf>} filters
+ * @param {{ timings?: Record<string, number> }} [options] query times (ms) are written here
+ */
+export const insightsClickHouse = async (client, table, project, filters, { timings = {} } = {}) => {
+  const { fromMs = 0, toMs = Date.now() } = filters
+  const f = { ...filters, fromMs, toMs }
+  const T = turnsSql(table, project, f)
+  const rows = async (name, query) => {
+    const started = performance.now()
+    const result = await client.query({ query, format: 'JSONEachRow' })
+    const out = await result.json()
+    timings[name] = Math.round(performance.now() - started)
+    return out
+  }
+  const inputWhere = [
+    `project = ${quote(project)}`,
+    `name IN ('chat_input_started', 'chat_input_abandoned')`,
+    `ts_ms >= ${int(fromMs)}`,
+    `ts_ms <= ${int(toMs)}`,
+    ...(f.user != null ? [`distinct_id = ${quote(f.user)}`] : []),
+  ].join(' AND ')
+  const open = filters.fromMs == null
+  const seriesOf = (from, to) => {
+    const bucketMs = bucketFor(from, to)
+    const q = rows(
+      'series',
+      `SELECT intDiv(ts_ms, ${bucketMs}) * ${bucketMs} AS b, count() AS turns, countIf(status = 'error') AS errors,
+         sum(cost) AS cost_usd, quantileExact(0.95)(ttft_ms) AS ttft_p95
+       FROM (${T}) GROUP BY b ORDER BY b`,
+    )
+    return q.then((r) => ({ bucketMs, from, to, rows: r }))
+  }
+  const headlineQ = rows(
+    'headline',
+    `SELECT ${summarySql}, uniqExact(session_id) AS sessions, uniqExact(distinct_id) AS users,
+       uniqExactIf(distinct_id, substring(distinct_id, 1, 5) != 'anon_') AS identified_users,
+       min(ts_ms) AS first_ms, max(ts_ms) AS last_ms
+     FROM (${T})`,
+  )
+  // With an open range the chart's axis comes from the data, so the series waits for the headline.
+  const seriesQ = open
+    ? headlineQ.then(([h]) => (count(h.turns) ? seriesOf(count(h.first_ms), count(h.last_ms)) : seriesOf(fromMs, toMs)))
+    : seriesOf(fromMs, toMs)
+  const [[h], [inputs], series, groups, recent, users] = await Promise.all([
+    headlineQ,
+    rows('inputs', `SELECT countIf(name = 'chat_input_started') AS started, countIf(name = 'chat_input_abandoned') AS abandoned FROM ${table} FINAL WHERE ${inputWhere}`),
+    seriesQ,
+    rows('by_model', `SELECT model, prompt_id, ${summarySql} FROM (${T}) GROUP BY model, prompt_id ORDER BY turns DESC, model, prompt_id`),
+    rows('recent', `SELECT * FROM (${T}) ORDER BY ts_ms DESC, turn_id DESC LIMIT ${RECENT_LIMIT}`),
+    rows(
+      'users',
+      `SELECT distinct_id, count() AS turns, sum(cost) AS cost_usd, sum(fb_count) AS feedback_count, sum(fb_positive) AS feedback_positive, max(ts_ms) AS last_seen_ms
+       FROM (${T}) GROUP BY distinct_id ORDER BY last_seen_ms DESC, distinct_id LIMIT ${USERS_LIMIT}`,
+    ),
+  ])
+  const started = count(inputs.started)
+  const abandoned = count(inputs.abandoned)
+  const users_ = count(h.users)
+  const identified = count(h.identified_users)
+  const headline = {
+    ...summaryOf(h),
+    sessions: count(h.sessions),
+    users: users_,
+    identified_users: identified,
+    anonymous_users: users_ - identified,
+    inputs_started: started,
+    inputs_abandoned: abandoned,
+    abandonment_rate: started ? abandoned / started : null,
+  }
+  const t = bucketStarts(series.from, series.to, series.bucketMs)
+  const byStart = new Map(series.rows.map((r) => [count(r.b), r]))
+  return {
+    range: { from_ms: series.from, to_ms: series.to, bucket_ms: series.bucketMs },
+    headline,
+    series: {
+      t,
+      turns: t.map((s) => count(byStart.get(s)?.turns)),
+      errors: t.map((s) => count(byStart.get(s)?.errors)),
+      cost_usd: t.map((s) => count(byStart.get(s)?.cost_usd)),
+      ttft_p95: t.map((s) => (byStart.has(s) ? n(byStart.get(s).ttft_p95) : null)),
+    },
+    by_model: groups.map((g) => ({ model: g.model, prompt_id: g.prompt_id, ...summaryOf(g) })),
+    recent: recent.map((r) => ({
+      ts_ms: count(r.ts_ms),
+      turn_id: r.turn_id,
+      session_id: r.session_id,
+      distinct_id: r.distinct_id,
+      model: r.model,
+      prompt_id: r.prompt_id,
+      status: r.status,
+      ttft_ms: n(r.ttft_ms),
+      latency_ms: n(r.latency_ms),
+      input_tokens: count(r.tokens_in),
+      output_tokens: count(r.tokens_out),
+      cost_usd: count(r.cost),
+      unpriced: count(r.unpriced),
+      server_turns: count(r.server_turns),
+      feedback_count: count(r.fb_count),
+      feedback_positive: count(r.fb_positive),
+      ui_replay_url: r.ui_replay_url,
+    })),
+    users: users.map((u) => ({
+      distinct_id: u.distinct_id,
+      turns: count(u.turns),
+      cost_usd: count(u.cost_usd),
+      feedback_count: count(u.feedback_count),
+      feedback_positive: count(u.feedback_positive),
+      last_seen_ms: count(u.last_seen_ms),
+      identified: u.distinct_id.slice(0, 5) != 'anon_',
+    })),
+  }
+}
+
+/** A session's timeline from ClickHouse: its events' stored lines, and the feedback on its turns. */
+export const timelineClickHouse = async (client, table, project, sessionId) => {
+  const p = quote(project)
+  const s = quote(sessionId)
+  const query = `SELECT raw FROM ${table} FINAL WHERE project = ${p} AND (session_id = ${s}
+    OR (name = 'feedback' AND turn_id IN (SELECT turn_id FROM ${table} WHERE project = ${p} AND session_id = ${s} AND name = 'turn')))`
+  const result = await client.query({ query, format: 'JSONEachRow' })
+  const rows = await result.json()
+  const events = []
+  for (const r of rows) {
+    try {
+      events.push(JSON.parse(r.raw))
+    } catch {} // a raw line that is not JSON cannot be shown
+  }
+  return buildTimeline(sessionId, events)
+}
