@@ -9,6 +9,8 @@ export default defineConfig({
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', environment: 'jsdom', include: ['test/unit/**/*.test.ts'] } },
+      // The insights queries in Node, against the embedded store and a real ClickHouse.
+      { extends: true, test: { name: 'insights', environment: 'node', include: ['test/insights/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       {
         extends: true,
         test: {

@@ -7,6 +7,7 @@ import { describe, it } from 'vitest'
 // @ts-expect-error plain ESM module without types
 import { CLICKHOUSE_BIN, hasClickHouse, startClickHouse as start } from './clickhouse-server.mjs'
 
+export const hasClickHouseBinary: boolean = hasClickHouse
 export const clickHouseRequired = !!process.env.LUMINA_REQUIRE_CLICKHOUSE
 if (!hasClickHouse && !clickHouseRequired)
   console.warn(`\n[clickhouse] SKIPPED ClickHouse tests: ${CLICKHOUSE_BIN} not found. Install it with 'apt-get install -y clickhouse-server'.\n`)
