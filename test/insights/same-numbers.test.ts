@@ -2,53 +2,61 @@
 // same answer from the insights API, section by section. Percentiles are exact in both engines
 // (quantileExact and the same definition in JS), so they must match exactly; sums of costs
 // may differ in the last bits (floating-point addition in another order).
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { describeClickHouse, hasClickHouseBinary, startClickHouse, type ClickHouseServer } from '../helpers-clickhouse'
+import { clickhouseAvailable, clickhouseRequired, clickhouseSkipReason, startClickHouse, type LocalClickHouse } from '../helpers-clickhouse.mjs'
+// @ts-expect-error plain ESM module without types
+import { openStore } from '../../collector/store.mjs'
+// @ts-expect-error plain ESM module without types
+import { startClickHouseLoader } from '../../collector/clickhouse/loader.mjs'
 // @ts-expect-error plain ESM module without types
 import { generateFixture } from './fixture.mjs'
 // @ts-expect-error plain ESM module without types
-import { applySchema, loadEvents } from './clickhouse-load.mjs'
-// @ts-expect-error plain ESM module without types
-import { openNdjsonStore } from '../../collector/insights/ndjson-store.mjs'
+import { appendAll, loadEvents } from './clickhouse-load.mjs'
 // @ts-expect-error plain ESM module without types
 import { serveInsights } from './serve.mjs'
 
 const KEY = 'rk_same'
 const START = Date.UTC(2026, 10, 1)
-let ch: ClickHouseServer
-let client: ClickHouseClient
+let ch: LocalClickHouse
+let loader: any
+let store: any
 let dir: string
 const servers: { origin: string; close(): Promise<void> }[] = []
 let embedded: string
 let clickhouse: string
 const events: Record<string, any>[] = []
 
+if (!clickhouseAvailable && !clickhouseRequired) console.warn(`\n[insights] ${clickhouseSkipReason}\n`)
+const describeClickHouse = clickhouseAvailable || clickhouseRequired ? describe : describe.skip
+
 beforeAll(async () => {
-  if (!hasClickHouseBinary) return
+  if (!clickhouseAvailable && !clickhouseRequired) return
   generateFixture({ turns: 5000, startMs: START, spanMs: 10 * 86400e3, onEvent: (e: object) => events.push(e) })
   // a second project in the same store and table: never counted
   generateFixture({ turns: 300, project: 'other', startMs: START, spanMs: 10 * 86400e3, seed: 7, onEvent: (e: object) => events.push(e) })
   dir = mkdtempSync(join(tmpdir(), 'lumina-insights-'))
-  writeFileSync(join(dir, '000001.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n')
+  // The embedded store, written as the ingest writes it; ClickHouse filled by the ingest's loader.
+  store = openStore({ dir })
+  await store.ready
+  await appendAll(store, events)
   ch = await startClickHouse()
-  client = createClient({ url: ch.url })
-  await applySchema(client, 'lumina')
-  await loadEvents(client, 'lumina.events', events)
-  // at-least-once loading: one batch delivered twice must not count twice
-  await loadEvents(client, 'lumina.events', events.slice(0, 2000))
-  const a = await serveInsights({ readKey: KEY, ctx: { project: 'demo', store: openNdjsonStore({ dir }) } })
-  const b = await serveInsights({ readKey: KEY, ctx: { project: 'demo', clickhouse: client, table: 'lumina.events' } })
+  loader = startClickHouseLoader({ store, dataDir: dir, url: ch.url, intervalMs: 50 })
+  await loader.caughtUp()
+  // at-least-once loading: a batch delivered twice must not count twice
+  await loadEvents(loader.client, 'lumina.events', events.slice(0, 2000))
+  const a = await serveInsights({ readKey: KEY, ctx: { project: 'demo', store } })
+  const b = await serveInsights({ readKey: KEY, ctx: { project: 'demo', clickhouse: loader.client, table: 'lumina.events' } })
   servers.push(a, b)
   embedded = a.origin
   clickhouse = b.origin
-})
+}, 120_000)
 afterAll(async () => {
   for (const s of servers) await s.close()
-  await client?.close()
+  await loader?.stop()
+  await store?.close()
   await ch?.stop()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
