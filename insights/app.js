@@ -16,6 +16,7 @@
   const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
   const int = (v) => (v == null ? '—' : Math.round(v).toLocaleString('en-US'))
   const ms = (v) => (v == null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`)
+  const plural = (n, one, many = one + 's') => `${int(n)} ${n == 1 ? one : many}`
   const pct = (v) => (v == null ? '—' : `${(v * 100).toFixed(1)} %`)
   const usd = (v) => (v == null ? '—' : v > 0 && v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`)
   const when = (t) => new Date(t).toLocaleString('en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' })
@@ -64,15 +65,15 @@
     `<article class="card ${tone}"><h3>${esc(title)}</h3><p class="value">${value}</p>${detail ? `<p class="detail">${detail}</p>` : ''}</article>`
   const renderCards = (h) => {
     $('cards').innerHTML = [
-      card('Turns', int(h.turns), `${int(h.sessions)} sessions`),
+      card('Turns', int(h.turns), plural(h.sessions, 'session')),
       card('Users', int(h.users), `${int(h.identified_users)} identified · ${int(h.anonymous_users)} anonymous`),
       card('Time to first token', `${ms(h.ttft_p50)} <small>p50</small>`, `p95 ${ms(h.ttft_p95)} · as the user saw it`),
       card('Turn latency', `${ms(h.latency_p50)} <small>p50</small>`, `p95 ${ms(h.latency_p95)}`),
-      card('Errors', pct(h.error_rate), `${int(h.errors)} turns failed`, h.error_rate > 0.05 ? 'bad' : ''),
-      card('Stopped by user', pct(h.stopped_rate), `${int(h.stopped)} streams stopped`, h.stopped_rate > 0.1 ? 'warn' : ''),
+      card('Errors', pct(h.error_rate), `${plural(h.errors, 'turn')} failed`, h.error_rate > 0.05 ? 'bad' : ''),
+      card('Stopped by user', pct(h.stopped_rate), `${plural(h.stopped, 'stream')} stopped`, h.stopped_rate > 0.1 ? 'warn' : ''),
       card('Inputs abandoned', pct(h.abandonment_rate), `${int(h.inputs_abandoned)} of ${int(h.inputs_started)} started`, h.abandonment_rate > 0.2 ? 'warn' : ''),
       card('Feedback', int(h.feedback_count), h.feedback_count ? `${pct(h.feedback_positive_share)} positive` : 'none yet'),
-      card('Cost', usd(h.cost_usd), h.unpriced_turns ? `${int(h.unpriced_turns)} turns unpriced (model not in the price table)` : 'every turn with usage priced'),
+      card('Cost', usd(h.cost_usd), h.unpriced_turns ? `${plural(h.unpriced_turns, 'turn')} unpriced (model not in the price table)` : 'every turn with usage priced'),
     ].join('')
   }
 
@@ -85,7 +86,8 @@
       width: bars ? 0 : 2,
       fill: bars ? color + 'cc' : color + '1f',
       spanGaps: !bars,
-      points: { show: false },
+      // isolated points (a sparse range) are drawn as dots, since no line joins them
+      points: { show: values.filter((v) => v != null).length <= 24, size: 6, fill: color },
       value: (_, v) => (v == null ? '—' : format(v)),
     }
     if (bars) series.paths = uPlot.paths.bars({ size: [0.7, 40] })
@@ -185,7 +187,7 @@
       t.latency_ms != null && `latency ${ms(t.latency_ms)}`,
       (t.input_tokens != null || t.output_tokens != null) && `${int(t.input_tokens)} in / ${int(t.output_tokens)} out tokens`,
       t.cost_usd != null && usd(t.cost_usd),
-      t.output_characters != null && `${int(t.output_characters)} characters shown before the stop`,
+      t.output_characters != null && (t.status == 'aborted' ? `${int(t.output_characters)} characters shown before the stop` : `${int(t.output_characters)} characters streamed`),
     ]
       .filter(Boolean)
       .join(' · ')

@@ -139,7 +139,7 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
   )
   // With an open range the chart's axis comes from the data, so the series waits for the headline.
   const seriesQ = open
-    ? headlineQ.then(([h]) => (count(h.turns) ? seriesOf(count(h.first_ms), count(h.last_ms)) : seriesOf(fromMs, toMs)))
+    ? headlineQ.then(([h]) => (count(h.turns) ? seriesOf(count(h.first_ms), count(h.last_ms)) : seriesOf(toMs - 86400e3, toMs)))
     : seriesOf(fromMs, toMs)
   const [[h], [inputs], series, groups, recent, users] = await Promise.all([
     headlineQ,

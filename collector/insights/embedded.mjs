@@ -171,7 +171,8 @@ const assemble = (turns, { fromMs, toMs, inputsStarted, inputsAbandoned, open })
     g.turns.push(t)
     groups.set(key, g)
   }
-  const rangeFrom = open && turns.length ? first : fromMs
+  // An open range spans the data; with no data, the last day before `to`.
+  const rangeFrom = open ? (turns.length ? first : toMs - 86400e3) : fromMs
   const rangeTo = open && turns.length ? last : toMs
   const identified = [...users.keys()].filter((id) => !id.startsWith('anon_')).length
   const head = summarize(turns)
