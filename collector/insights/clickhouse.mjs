@@ -3,11 +3,15 @@
 // Percentiles use quantileExact, the definition the embedded store uses, so both engines give
 // the same numbers; FINAL drops rows the loader delivered twice before the table merges them.
 import { CHILD_SLACK_MS, RECENT_LIMIT, USERS_LIMIT, bucketFor, bucketStarts } from './filters.mjs'
+import { randomUUID } from 'node:crypto'
 import { buildTimeline } from './timeline.mjs'
 
 /** A ClickHouse string literal. */
 export const quote = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 const int = (n) => String(Math.trunc(Number(n)))
+
+/** How far back the newest turns are looked for first. */
+const RECENT_WINDOW_MS = 3 * 3600e3
 
 /** Numbers come back as strings for 64-bit integers and as null for NaN. */
 const n = (v) => (v == null || v === '' || Number.isNaN(Number(v)) ? null : Number(v))
@@ -15,9 +19,9 @@ const count = (v) => n(v) ?? 0
 
 /**
  * The SQL of the filtered, joined turns (one row per browser turn of the range): its own
- * columns, plus its server turns' tokens and cost and its feedback.
+ * columns, plus its server turns' tokens and cost and its feedback (`join: false`: its own only).
  */
-export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }) => {
+export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }, { join = true } = {}) => {
   const base = [
     `project = ${quote(project)}`,
     `name = 'turn'`,
@@ -29,26 +33,15 @@ export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }
     ...(user != null ? [`distinct_id = ${quote(user)}`] : []),
   ].join(' AND ')
   const cols = 'turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, ui_replay_url'
-  // An `incomplete` event (sent at page hide) counts only when no final event of that turn is in range.
+  // An `incomplete` event (sent at page hide) counts only when no final event of that turn is
+  // in range (then the newest incomplete one): their ids come from the few turns that have one.
   const top = `
-    SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND status != 'incomplete'
-    UNION ALL
-    SELECT ${cols} FROM (
-      SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND status = 'incomplete'
-        AND turn_id NOT IN (SELECT turn_id FROM ${table} FINAL WHERE ${base} AND status != 'incomplete'
-          AND turn_id IN (SELECT turn_id FROM ${table} WHERE ${base} AND status = 'incomplete'))
-      ORDER BY ts_ms DESC LIMIT 1 BY turn_id)`
-  const children = `
-    SELECT parent_span_id AS turn_id, count() AS c_count,
-      sum(ifNull(input_tokens, 0)) AS c_in, sum(ifNull(output_tokens, 0)) AS c_out, sum(ifNull(cost_usd, 0)) AS c_cost,
-      sum(isNull(cost_usd) AND (isNotNull(input_tokens) OR isNotNull(output_tokens))) AS c_unpriced
-    FROM ${table} FINAL
-    WHERE project = ${quote(project)} AND name = 'turn' AND parent_span_id != '' AND status != 'incomplete' AND ts_ms >= ${int(Math.max(0, fromMs - CHILD_SLACK_MS))}
-    GROUP BY parent_span_id`
-  const feedback = `
-    SELECT turn_id, count() AS feedback_count, sum(ifNull(score, 0) > 0) AS feedback_positive
-    FROM ${table} FINAL WHERE project = ${quote(project)} AND name = 'feedback' AND ts_ms >= ${int(Math.max(0, fromMs - CHILD_SLACK_MS))}
-    GROUP BY turn_id`
+    SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND (status != 'incomplete' OR id IN (
+      SELECT argMax(id, ts_ms) FROM ${table} WHERE ${base} AND turn_id IN (SELECT turn_id FROM ${table} WHERE ${base} AND status = 'incomplete')
+      GROUP BY turn_id HAVING countIf(status != 'incomplete') = 0))`
+  if (!join) return top
+  const children = childrenSql(table, project, fromMs, '')
+  const feedback = feedbackSql(table, project, fromMs, '')
   return `
     SELECT *, toUInt64(ifNull(feedback_count, 0)) AS fb_count, toUInt64(ifNull(feedback_positive, 0)) AS fb_positive FROM (
       SELECT turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, ui_replay_url,
@@ -59,6 +52,21 @@ export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }
       FROM (${top}) ANY LEFT JOIN (${children}) USING turn_id
     ) ANY LEFT JOIN (${feedback}) USING turn_id`
 }
+
+/** Server turns' counts, tokens and cost by the browser turn they continue (`and`: more conditions). */
+const childrenSql = (table, project, fromMs, and) => `
+    SELECT parent_span_id AS turn_id, count() AS c_count,
+      sum(ifNull(input_tokens, 0)) AS c_in, sum(ifNull(output_tokens, 0)) AS c_out, sum(ifNull(cost_usd, 0)) AS c_cost,
+      sum(isNull(cost_usd) AND (isNotNull(input_tokens) OR isNotNull(output_tokens))) AS c_unpriced
+    FROM ${table} FINAL
+    WHERE project = ${quote(project)} AND name = 'turn' AND parent_span_id != '' AND status != 'incomplete' AND ts_ms >= ${int(Math.max(0, fromMs - CHILD_SLACK_MS))}${and}
+    GROUP BY parent_span_id`
+
+/** Feedback counts by turn. */
+const feedbackSql = (table, project, fromMs, and) => `
+    SELECT turn_id, count() AS feedback_count, sum(ifNull(score, 0) > 0) AS feedback_positive
+    FROM ${table} FINAL WHERE project = ${quote(project)} AND name = 'feedback' AND ts_ms >= ${int(Math.max(0, fromMs - CHILD_SLACK_MS))}${and}
+    GROUP BY turn_id`
 
 /** The aggregate columns shared by the headline and the model x prompt table. */
 const summarySql = `count() AS turns,
@@ -105,9 +113,9 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
   const { fromMs = 0, toMs = Date.now() } = filters
   const f = { ...filters, fromMs, toMs }
   const T = turnsSql(table, project, f)
-  const rows = async (name, query) => {
+  const rows = async (name, query, format = 'JSONEachRow') => {
     const started = performance.now()
-    const result = await client.query({ query, format: 'JSONEachRow' })
+    const result = await client.query({ query, format })
     const out = await result.json()
     timings[name] = Math.round(performance.now() - started)
     return out
@@ -120,39 +128,62 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
     ...(f.user != null ? [`distinct_id = ${quote(f.user)}`] : []),
   ].join(' AND ')
   const open = filters.fromMs == null
-  const seriesOf = (from, to) => {
-    const bucketMs = bucketFor(from, to)
-    const q = rows(
-      'series',
-      `SELECT intDiv(ts_ms, ${bucketMs}) * ${bucketMs} AS b, count() AS turns, countIf(status = 'error') AS errors,
-         sum(cost) AS cost_usd, quantileExact(0.95)(ttft_ms) AS ttft_p95
-       FROM (${T}) GROUP BY b ORDER BY b`,
-    )
-    return q.then((r) => ({ bucketMs, from, to, rows: r }))
+  // The joined turns are computed once, into a temporary table of this request's ClickHouse
+  // session; the headline, model x prompt, series and users queries then read that table
+  // (one after another: a session runs one query at a time). Recent turns and input counts run
+  // beside them, outside the session.
+  const session_id = `lumina_insights_${randomUUID()}`
+  const inSession = async (name, query, format = 'JSONEachRow') => {
+    const started = performance.now()
+    const out = await (await client.query({ query, format, session_id })).json()
+    timings[name] = Math.round(performance.now() - started)
+    return out
   }
-  const headlineQ = rows(
-    'headline',
-    `SELECT ${summarySql}, uniqExact(session_id) AS sessions, uniqExact(distinct_id) AS users,
-       uniqExactIf(distinct_id, substring(distinct_id, 1, 5) != 'anon_') AS identified_users,
-       min(ts_ms) AS first_ms, max(ts_ms) AS last_ms
-     FROM (${T})`,
-  )
-  // With an open range the chart's axis comes from the data, so the series waits for the headline.
-  const seriesQ = open
-    ? headlineQ.then(([h]) => (count(h.turns) ? seriesOf(count(h.first_ms), count(h.last_ms)) : seriesOf(toMs - 86400e3, toMs)))
-    : seriesOf(fromMs, toMs)
-  const [[h], [inputs], series, groups, recent, users] = await Promise.all([
-    headlineQ,
+  const sessionWork = (async () => {
+    const started = performance.now()
+    await client.command({
+      query: `CREATE TEMPORARY TABLE insights_turns ENGINE = Memory AS SELECT ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, tokens_in, tokens_out, cost, unpriced, fb_count, fb_positive FROM (${T})`,
+      session_id,
+    })
+    timings.turns_table = Math.round(performance.now() - started)
+    try {
+      // The headline is the model x prompt table's TOTALS row (ClickHouse merges the groups'
+      // exact states, so the percentiles stay exact).
+      const groups = await inSession(
+        'headline_by_model',
+        `SELECT model, prompt_id, ${summarySql}, uniqExact(session_id) AS sessions, uniqExact(distinct_id) AS users,
+           uniqExactIf(distinct_id, substring(distinct_id, 1, 5) != 'anon_') AS identified_users,
+           min(ts_ms) AS first_ms, max(ts_ms) AS last_ms
+         FROM insights_turns GROUP BY model, prompt_id WITH TOTALS ORDER BY turns DESC, model, prompt_id`,
+        'JSON',
+      )
+      const head = groups.data.length && groups.totals ? groups.totals : { turns: 0 }
+      // With an open range the chart's axis comes from the data.
+      const from = open ? (count(head.turns) ? count(head.first_ms) : toMs - 86400e3) : fromMs
+      const to = open && count(head.turns) ? count(head.last_ms) : toMs
+      const bucketMs = bucketFor(from, to)
+      const seriesRows = await inSession(
+        'series',
+        `SELECT intDiv(ts_ms, ${bucketMs}) * ${bucketMs} AS b, count() AS turns, countIf(status = 'error') AS errors,
+           sum(cost) AS cost_usd, quantileExact(0.95)(ttft_ms) AS ttft_p95
+         FROM insights_turns GROUP BY b ORDER BY b`,
+      )
+      const users = await inSession(
+        'users',
+        `SELECT distinct_id, count() AS turns, sum(cost) AS cost_usd, sum(fb_count) AS feedback_count, sum(fb_positive) AS feedback_positive, max(ts_ms) AS last_seen_ms
+         FROM insights_turns GROUP BY distinct_id ORDER BY last_seen_ms DESC, distinct_id LIMIT ${USERS_LIMIT}`,
+      )
+      return { groups, head, series: { bucketMs, from, to, rows: seriesRows }, users }
+    } finally {
+      await client.command({ query: 'DROP TEMPORARY TABLE IF EXISTS insights_turns', session_id }).catch(() => {})
+    }
+  })()
+  const [{ groups: groupsAnswer, head: h, series, users }, [inputs], recent] = await Promise.all([
+    sessionWork,
     rows('inputs', `SELECT countIf(name = 'chat_input_started') AS started, countIf(name = 'chat_input_abandoned') AS abandoned FROM ${table} FINAL WHERE ${inputWhere}`),
-    seriesQ,
-    rows('by_model', `SELECT model, prompt_id, ${summarySql} FROM (${T}) GROUP BY model, prompt_id ORDER BY turns DESC, model, prompt_id`),
-    rows('recent', `SELECT * FROM (${T}) ORDER BY ts_ms DESC, turn_id DESC LIMIT ${RECENT_LIMIT}`),
-    rows(
-      'users',
-      `SELECT distinct_id, count() AS turns, sum(cost) AS cost_usd, sum(fb_count) AS feedback_count, sum(fb_positive) AS feedback_positive, max(ts_ms) AS last_seen_ms
-       FROM (${T}) GROUP BY distinct_id ORDER BY last_seen_ms DESC, distinct_id LIMIT ${USERS_LIMIT}`,
-    ),
+    recentOf(client, table, project, f, rows),
   ])
+  const groups = groupsAnswer.data
   const started = count(inputs.started)
   const abandoned = count(inputs.abandoned)
   const users_ = count(h.users)
@@ -180,25 +211,7 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
       ttft_p95: t.map((s) => (byStart.has(s) ? n(byStart.get(s).ttft_p95) : null)),
     },
     by_model: groups.map((g) => ({ model: g.model, prompt_id: g.prompt_id, ...summaryOf(g) })),
-    recent: recent.map((r) => ({
-      ts_ms: count(r.ts_ms),
-      turn_id: r.turn_id,
-      session_id: r.session_id,
-      distinct_id: r.distinct_id,
-      model: r.model,
-      prompt_id: r.prompt_id,
-      status: r.status,
-      ttft_ms: n(r.ttft_ms),
-      latency_ms: n(r.latency_ms),
-      input_tokens: count(r.tokens_in),
-      output_tokens: count(r.tokens_out),
-      cost_usd: count(r.cost),
-      unpriced: count(r.unpriced),
-      server_turns: count(r.server_turns),
-      feedback_count: count(r.fb_count),
-      feedback_positive: count(r.fb_positive),
-      ui_replay_url: r.ui_replay_url,
-    })),
+    recent,
     users: users.map((u) => ({
       distinct_id: u.distinct_id,
       turns: count(u.turns),
@@ -209,6 +222,52 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
       identified: u.distinct_id.slice(0, 5) != 'anon_',
     })),
   }
+}
+
+/**
+ * The newest turns: the unjoined turns sorted and cut to RECENT_LIMIT first, then the server
+ * turns and feedback of just those (joining every turn to sort 50 of them costs seconds).
+ */
+const recentOf = async (client, table, project, f, rows) => {
+  const newest = (range) => `SELECT * FROM (${turnsSql(table, project, range, { join: false })}) ORDER BY ts_ms DESC, turn_id DESC LIMIT ${RECENT_LIMIT}`
+  // The last hours first: when they hold RECENT_LIMIT turns, those are the newest of the range
+  // (a turn's final event comes after its incomplete one, so the window decides the same way).
+  const windowFrom = Math.max(f.fromMs, f.toMs - RECENT_WINDOW_MS)
+  let top = await rows('recent', newest({ ...f, fromMs: windowFrom }))
+  if (top.length < RECENT_LIMIT && windowFrom > f.fromMs) top = await rows('recent', newest(f))
+  if (!top.length) return []
+  const ids = top.map((r) => quote(r.turn_id)).join(', ')
+  const [children, feedback] = await Promise.all([
+    rows('recent_children', childrenSql(table, project, f.fromMs, ` AND parent_span_id IN (${ids})`)),
+    rows('recent_feedback', feedbackSql(table, project, f.fromMs, ` AND turn_id IN (${ids})`)),
+  ])
+  const childOf = new Map(children.map((c) => [c.turn_id, c]))
+  const feedbackOf = new Map(feedback.map((c) => [c.turn_id, c]))
+  return top.map((r) => {
+    const c = childOf.get(r.turn_id)
+    const fb = feedbackOf.get(r.turn_id)
+    const own = n(r.cost_usd)
+    const ownUnpriced = own == null && (n(r.input_tokens) != null || n(r.output_tokens) != null) ? 1 : 0
+    return {
+      ts_ms: count(r.ts_ms),
+      turn_id: r.turn_id,
+      session_id: r.session_id,
+      distinct_id: r.distinct_id,
+      model: r.model,
+      prompt_id: r.prompt_id,
+      status: r.status,
+      ttft_ms: n(r.ttft_ms),
+      latency_ms: n(r.latency_ms),
+      input_tokens: count(r.input_tokens) + (c ? count(c.c_in) : 0),
+      output_tokens: count(r.output_tokens) + (c ? count(c.c_out) : 0),
+      cost_usd: (own ?? 0) + (c ? count(c.c_cost) : 0),
+      unpriced: ownUnpriced + (c ? count(c.c_unpriced) : 0),
+      server_turns: c ? count(c.c_count) : 0,
+      feedback_count: fb ? count(fb.feedback_count) : 0,
+      feedback_positive: fb ? count(fb.feedback_positive) : 0,
+      ui_replay_url: r.ui_replay_url,
+    }
+  })
 }
 
 /** A session's timeline from ClickHouse: its events' stored lines, and the feedback on its turns. */

@@ -132,18 +132,17 @@ export const insightsEmbedded = async (store, project, filters) => {
   }
   const turns = []
   for (const row of top.values()) {
+    // joined fields written onto the row itself: one object per turn, not two
     const child = under.get(row.turn_id)
     const fb = feedback.get(row.turn_id)
-    turns.push({
-      ...row,
-      server_turns: child ? child.count : 0,
-      tokens_in: (row.input_tokens ?? 0) + (child ? child.tokens_in : 0),
-      tokens_out: (row.output_tokens ?? 0) + (child ? child.tokens_out : 0),
-      cost: (row.cost_usd ?? 0) + (child ? child.cost : 0),
-      unpriced: (unpriced(row) ? 1 : 0) + (child ? child.unpriced : 0),
-      feedback_count: fb ? fb.count : 0,
-      feedback_positive: fb ? fb.positive : 0,
-    })
+    row.server_turns = child ? child.count : 0
+    row.tokens_in = (row.input_tokens ?? 0) + (child ? child.tokens_in : 0)
+    row.tokens_out = (row.output_tokens ?? 0) + (child ? child.tokens_out : 0)
+    row.cost = (row.cost_usd ?? 0) + (child ? child.cost : 0)
+    row.unpriced = (unpriced(row) ? 1 : 0) + (child ? child.unpriced : 0)
+    row.feedback_count = fb ? fb.count : 0
+    row.feedback_positive = fb ? fb.positive : 0
+    turns.push(row)
   }
   return assemble(turns, { fromMs, toMs, inputsStarted, inputsAbandoned, open: filters.fromMs == null })
 }
@@ -208,10 +207,7 @@ const assemble = (turns, { fromMs, toMs, inputsStarted, inputsAbandoned, open })
   const byModel = [...groups.values()]
     .map((g) => ({ model: g.model, prompt_id: g.prompt_id, ...summarize(g.turns) }))
     .sort((a, b) => b.turns - a.turns || cmp(a.model, b.model) || cmp(a.prompt_id, b.prompt_id))
-  const recent = [...turns]
-    .sort((a, b) => b.ts_ms - a.ts_ms || cmp(b.turn_id, a.turn_id))
-    .slice(0, RECENT_LIMIT)
-    .map(recentOf)
+  const recent = newest(turns, RECENT_LIMIT).map(recentOf)
   const userRows = [...users.values()]
     .sort((a, b) => b.last_seen_ms - a.last_seen_ms || cmp(a.distinct_id, b.distinct_id))
     .slice(0, USERS_LIMIT)
@@ -220,6 +216,20 @@ const assemble = (turns, { fromMs, toMs, inputsStarted, inputsAbandoned, open })
 }
 
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
+const newer = (a, b) => b.ts_ms - a.ts_ms || cmp(b.turn_id, a.turn_id)
+
+/** The `limit` newest turns, newest first, in one pass (no sort of every turn). */
+const newest = (turns, limit) => {
+  const top = []
+  for (const t of turns) {
+    if (top.length == limit && newer(t, top[limit - 1]) >= 0) continue
+    let i = top.length
+    while (i > 0 && newer(t, top[i - 1]) < 0) i--
+    top.splice(i, 0, t)
+    if (top.length > limit) top.pop()
+  }
+  return top
+}
 
 const recentOf = (t) => ({
   ts_ms: t.ts_ms,

@@ -32,16 +32,28 @@ const SDK = { name: 'luminasdk', version: '0.1.0' }
  * @param {{ turns: number, project?: string, startMs?: number, spanMs?: number, seed?: number, onEvent(e: object): void }} options
  * Calls `onEvent` for each stored event, in received order. Returns the counts it produced.
  */
-export const generateFixture = ({ turns, project = 'demo', startMs = Date.UTC(2026, 10, 1), spanMs = 7 * 86400e3, seed = 18, onEvent }) => {
+export const generateFixture = ({ onEvent, ...options }) => {
+  const gen = fixtureEvents(options)
+  for (;;) {
+    const next = gen.next()
+    if (next.done) return next.value
+    onEvent(next.value)
+  }
+}
+
+/**
+ * The same events as a generator (for fixtures too large to hold in memory); returns the counts.
+ * @param {{ turns: number, project?: string, startMs?: number, spanMs?: number, seed?: number }} options
+ */
+export function* fixtureEvents({ turns, project = 'demo', startMs = Date.UTC(2026, 10, 1), spanMs = 7 * 86400e3, seed = 18 }) {
   const random = rng(seed)
   const users = Math.max(3, Math.round(turns / 20))
   const stats = { events: 0, turns: 0 }
   let made = 0
   let sessionNo = 0
-  const emit = (e, tsMs) => {
-    const ts = new Date(tsMs).toISOString()
-    onEvent({ id: uuid(random), project, received_at: new Date(tsMs + 300).toISOString(), source: 'sdk', ts, sdk: SDK, ...e })
+  const event = (e, tsMs) => {
     stats.events++
+    return { id: uuid(random), project, received_at: new Date(tsMs + 300).toISOString(), source: 'sdk', ts: new Date(tsMs).toISOString(), sdk: SDK, ...e }
   }
   while (made < turns) {
     sessionNo++
@@ -53,17 +65,17 @@ export const generateFixture = ({ turns, project = 'demo', startMs = Date.UTC(20
     let t = startMs + Math.floor(random() * spanMs)
     const perSession = 1 + Math.floor(random() * 5)
     for (let seq = 1; seq <= perSession && made < turns; seq++) {
-      emit({ name: 'chat_input_started', distinct_id, session_id }, t)
+      yield event({ name: 'chat_input_started', distinct_id, session_id }, t)
       const typing = 800 + Math.floor(random() * 6000)
       t += typing
       if (random() < 0.15) {
-        emit({ name: 'chat_input_abandoned', distinct_id, session_id, typing_duration_ms: typing, character_count: 5 + Math.floor(random() * 40), partial_content_hash: hex(random, 16) }, t)
+        yield event({ name: 'chat_input_abandoned', distinct_id, session_id, typing_duration_ms: typing, character_count: 5 + Math.floor(random() * 40), partial_content_hash: hex(random, 16) }, t)
         t += 2000
-        emit({ name: 'chat_input_started', distinct_id, session_id }, t)
+        yield event({ name: 'chat_input_started', distinct_id, session_id }, t)
         t += 1500
       }
       const message_id = uuid(random)
-      emit({ name: 'chat_message_submitted', distinct_id, session_id, message_id, typing_duration_ms: typing, character_count: 10 + Math.floor(random() * 80), content_hash: hex(random, 16) }, t)
+      yield event({ name: 'chat_message_submitted', distinct_id, session_id, message_id, typing_duration_ms: typing, character_count: 10 + Math.floor(random() * 80), content_hash: hex(random, 16) }, t)
       const { model, price } = MODELS[Math.floor(random() * random() * MODELS.length)]
       const prompt_id = PROMPTS[random() < 0.7 ? 0 : 1]
       const turn_id = hex(random, 16)
@@ -91,7 +103,7 @@ export const generateFixture = ({ turns, project = 'demo', startMs = Date.UTC(20
       }
       if (random() < 0.04) {
         // page hidden mid-stream: an `incomplete` event first; most get their final one later
-        emit({ ...turn, status: 'incomplete', ended_at: undefined, latency_ms: Math.round(latency / 2), usage: undefined, cost_usd: null, cost_source: null }, started + latency / 2)
+        yield event({ ...turn, status: 'incomplete', ended_at: undefined, latency_ms: Math.round(latency / 2), usage: undefined, cost_usd: null, cost_source: null }, started + latency / 2)
         if (random() < 0.2) {
           made++
           stats.turns++
@@ -101,19 +113,19 @@ export const generateFixture = ({ turns, project = 'demo', startMs = Date.UTC(20
       }
       if (serverSide && usage) {
         const server_turn = hex(random, 16)
-        emit({
+        yield event({
           name: 'turn', distinct_id, session_id, turn_id: server_turn, parent_span_id: turn_id, seq: 1, traceparent: `00-${session_id}-${server_turn}-01`,
           started_at: new Date(started + 20).toISOString(), ended_at: new Date(ended - 30).toISOString(), latency_ms: latency - 50, model, prompt_id, status: status == 'aborted' ? 'ok' : status,
           usage, provider: 'openai', cost_usd: costOf(usage), cost_source: price ? 'genai-prices' : null,
         }, ended - 30)
       }
-      emit(turn, ended)
+      yield event(turn, ended)
       made++
       stats.turns++
       t = ended + 500
       if (status != 'error' && random() < 0.25) {
         t += 1500
-        emit({ name: 'feedback', distinct_id, session_id, turn_id, score: random() < 0.65 ? 1 : -1 }, t)
+        yield event({ name: 'feedback', distinct_id, session_id, turn_id, score: random() < 0.65 ? 1 : -1 }, t)
       }
       t += 3000 + Math.floor(random() * 20000)
     }
