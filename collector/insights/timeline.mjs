@@ -76,14 +76,15 @@ export const buildTimeline = (sessionId, events) => {
 }
 
 /**
- * The embedded store's timeline: one scan from `aroundMs - 1 day` (the page passes the turn's
- * time), the session's events plus the feedback on its turns.
+ * The embedded store's timeline: one scan of a day either side of `aroundMs` (the page passes
+ * the turn's time; without it, the whole store), the session's events plus the feedback on its turns.
  */
 export const timelineEmbedded = async (store, project, sessionId, aroundMs) => {
   const sinceMs = aroundMs != null ? Math.max(0, aroundMs - 86400e3) : undefined
+  const untilMs = aroundMs != null ? aroundMs + 86400e3 : undefined
   const own = []
   const feedback = []
-  for await (const e of store.scan({ project, sinceMs })) {
+  for await (const e of store.scan({ project, sinceMs, untilMs })) {
     if (e.session_id == sessionId) own.push(e)
     else if (e.name == 'feedback') feedback.push(e)
   }
