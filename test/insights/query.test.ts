@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 // @ts-expect-error plain ESM module without types
 import { queryInsights, querySession } from '../../collector/insights/index.mjs'
 // @ts-expect-error plain ESM module without types
@@ -6,7 +9,9 @@ import { filtersOf, percentile, bucketFor } from '../../collector/insights/filte
 // @ts-expect-error plain ESM module without types
 import { quote } from '../../collector/insights/clickhouse.mjs'
 // @ts-expect-error plain ESM module without types
-import { serveInsights } from './serve.mjs'
+import { insightsRoute } from '../../collector/insights/routes.mjs'
+// @ts-expect-error plain ESM module without types
+import { startCollectorServer } from '../../collector/main.mjs'
 
 const T0 = Date.UTC(2026, 10, 20, 12)
 let n = 0
@@ -123,28 +128,50 @@ describe('insights over the embedded store', () => {
   })
 })
 
-describe('insights routes', () => {
-  it('need the read key: 401 without it, the page and its assets with it, JSON from the API', async () => {
-    const srv = await serveInsights({ readKey: 'rk_test', ctx: { project: 'p1', store: storeOf([turn(0, 'a')]) } })
+describe('insights routes, in the collector', () => {
+  it('need the read key of the project: 401 without, 403 with a write key, only its own events; the page, its assets and the API with it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lumina-insights-routes-'))
+    const server = await startCollectorServer({
+      port: 0,
+      dataDir,
+      keys: [
+        { project: 'p1', writeKey: 'wk_1', readKey: 'rk_1' },
+        { project: 'p2', writeKey: 'wk_2', readKey: 'rk_2' },
+      ],
+      routes: [insightsRoute],
+    })
     try {
-      expect((await fetch(srv.origin + '/insights/')).status).toBe(401)
-      expect((await fetch(srv.origin + '/api/insights')).status).toBe(401)
-      const page = await fetch(srv.origin + '/insights/?read_key=rk_test')
+      const now = Date.now()
+      const line = (turn_id: string) => {
+        const { project: _, received_at: __, ...sdkLine } = turn(0, turn_id, { ts: new Date(now).toISOString(), started_at: new Date(now - 1000).toISOString(), ended_at: new Date(now).toISOString(), traceparent: `00-${'a'.repeat(32)}-${turn_id}-01`, session_id: 'a'.repeat(32) })
+        return JSON.stringify(sdkLine)
+      }
+      for (const [key, id] of [['wk_1', '1111111111111111'], ['wk_2', '2222222222222222'], ['wk_2', '3333333333333333']]) {
+        const res = await fetch(server.url + '/collect/sdk/events', { method: 'POST', headers: { 'X-Api-Key': key, 'Content-Type': 'application/x-ndjson' }, body: line(id) + '\n' })
+        expect(await res.json()).toMatchObject({ accepted: 1 })
+      }
+      expect((await fetch(server.url + '/insights/')).status).toBe(401)
+      expect((await fetch(server.url + '/api/insights')).status).toBe(401)
+      expect((await fetch(server.url + '/api/insights', { headers: { 'X-Read-Key': 'wk_1' } })).status).toBe(403)
+      const page = await fetch(server.url + '/insights/?read_key=rk_1')
       expect(page.status).toBe(200)
       expect(page.headers.get('access-control-allow-origin')).toBe(null)
       const html = await page.text()
-      expect(html).toContain('src="app.js?read_key=rk_test"')
-      expect(html).toContain('src="vendor/uPlot.iife.min.js?read_key=rk_test"')
-      const lib = await fetch(srv.origin + '/insights/vendor/uPlot.iife.min.js?read_key=rk_test')
-      expect(await lib.text()).toContain('uPlot')
-      const api = await fetch(srv.origin + `/api/insights?from=${T0 - 1000}&to=${T0 + 1000}`, { headers: { 'X-Read-Key': 'rk_test' } })
-      const body = await api.json()
-      expect(body).toMatchObject({ engine: 'embedded', project: 'p1', headline: { turns: 1 } })
-      const bearer = await fetch(srv.origin + '/api/insights/session?id=s1', { headers: { Authorization: 'Bearer rk_test' } })
-      expect((await bearer.json()).turns).toBe(1)
-      expect((await fetch(srv.origin + '/api/insights/session', { headers: { 'X-Read-Key': 'rk_test' } })).status).toBe(400)
+      expect(html).toContain('src="app.js?read_key=rk_1"')
+      expect(html).toContain('src="vendor/uPlot.iife.min.js?read_key=rk_1"')
+      expect(await (await fetch(server.url + '/insights/vendor/uPlot.iife.min.js?read_key=rk_1')).text()).toContain('uPlot')
+      expect((await fetch(server.url + '/insights/app.js')).status).toBe(401)
+      const mine = await (await fetch(server.url + '/api/insights', { headers: { 'X-Read-Key': 'rk_1' } })).json()
+      expect(mine).toMatchObject({ engine: 'embedded', project: 'p1', headline: { turns: 1 } })
+      expect(mine.recent.map((t: any) => t.turn_id)).toEqual(['1111111111111111'])
+      const theirs = await (await fetch(server.url + '/api/insights', { headers: { Authorization: 'Bearer rk_2' } })).json()
+      expect(theirs.headline.turns).toBe(2)
+      const session = await (await fetch(server.url + `/api/insights/session?id=${'a'.repeat(32)}`, { headers: { 'X-Read-Key': 'rk_1' } })).json()
+      expect(session.items.map((i: any) => i.turn_id)).toEqual(['1111111111111111'])
+      expect((await fetch(server.url + '/api/insights/session', { headers: { 'X-Read-Key': 'rk_1' } })).status).toBe(400)
     } finally {
-      await srv.close()
+      await server.close()
+      rmSync(dataDir, { recursive: true, force: true })
     }
   })
 })
