@@ -26,6 +26,9 @@ export const serveInsights = async ({ readKey, ctx }) => {
   await new Promise((r) => server.listen(0, '127.0.0.1', r))
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () => {
+      server.closeAllConnections()
+      return new Promise((r) => server.close(() => r()))
+    },
   }
 }
