@@ -187,10 +187,10 @@ const standIn = (name, file, transform) => ({
     b.onLoad({ filter: new RegExp(file.replace(/[/.]/g, '\\$&') + '$') }, (args) => ({ contents: transform(readFileSync(args.path, 'utf8')), loader: 'ts' })),
 })
 const PARTS = {
-  chat_inputs: standIn('chat', 'src/chat-input.ts', () => 'export class ChatInputTracker {}\nexport const bindChatInputs = (..._: unknown[]) => () => {}\nexport const setChatSink = (_: unknown) => {}'),
+  chat_inputs: standIn('chat', 'src/chat-input.ts', () => 'export class ChatInputTracker {}\nexport const bindChatInputs = (..._: unknown[]) => () => {}\nexport const trackerFor = (_: unknown) => ChatInputTracker'),
   posthog_provider: standIn('posthog', 'src/providers/posthog.ts', () => 'export const postHogProvider = (o: any) => o'),
   stream_observation: standIn('streams', 'src/llm.ts', (src) => src.replace('export const observeStream = (', 'export const observeStream = (..._: unknown[]) => false\nconst unused = (')),
-  debug_messages: standIn('debug', 'src/lib/log.ts', () => 'export const setDebug = (_: boolean) => {}\nexport const debug = (..._: unknown[]) => {}'),
+  debug_messages: standIn('debug', 'src/lib/log.ts', () => 'export type Log = (...args: unknown[]) => void\nexport const createLog = (_: unknown): Log => () => {}'),
 }
 const composition = {}
 const fullGzip = gz((await cdnBundle([], true)).min.code)
@@ -241,3 +241,4 @@ row('NDJSON encode + send (events/s)', encode, '')
 row('10k turns, collector down: heap +MB', outage, '', results.budgets.outage_heap_growth_lt_5mb ? '< 5 ok' : '< 5 OVER')
 console.log(`bundle gzip by part (B): ${Object.entries(composition).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(' · ')}`)
 console.log(`\ncross-origin isolated (5 µs timer): ${isolated}; results in bench/results.json`)
+await import('./ingest.mjs') // the ingest section: its own file (collector, disk, ClickHouse)

@@ -106,6 +106,12 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
     return null
   }
 
+  /** The first mounted route that takes the request answers it; none: 404. */
+  const mounted = async (req, res, ctx) => {
+    for (const route of routes) if (await route(req, res, ctx)) return
+    reply(res, 404, { error: 'not found' })
+  }
+
   const table = clickhouse ? `${clickhouse.database || 'lumina'}.events` : null
   const fail = (res, e) => {
     log(`request failed: ${e}`)
@@ -144,7 +150,10 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
         const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase()
         if (!project || !ACCEPTED_TYPES.includes(type)) {
           req.resume()
-          req.on('end', () => (project ? reply(res, 415, { error: `content type ${type.slice(0, 60)}` }, CORS) : reply(res, 401, { error: 'unknown write key' }, CORS)))
+          req.on('end', () => {
+            if (project) reply(res, 415, { error: `content type ${type.slice(0, 60)}` }, CORS)
+            else reply(res, 401, { error: 'unknown write key' }, CORS)
+          })
           return true
         }
         collect(req, res, project).catch((e) => fail(res, e))
@@ -166,10 +175,7 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
         stream(res, store.scan({ project, sinceMs: since || undefined, untilMs: until || undefined })).catch((e) => fail(res, e))
       } else {
         const ctx = { project, store, clickhouse: loader ? loader.client : null, table, url }
-        ;(async () => {
-          for (const route of routes) if (await route(req, res, ctx)) return
-          reply(res, 404, { error: 'not found' })
-        })().catch((e) => fail(res, e))
+        mounted(req, res, ctx).catch((e) => fail(res, e))
       }
       return true
     },

@@ -4,10 +4,10 @@
 // Why 8 days: the SDK drops what it could not send within 7 days (its outbox expiry), so a
 // resent line reaches us at most 7 days after it was first received; today plus 7 whole days
 // covers that. Each id is kept as a 64-bit fingerprint of its 128 bits (8 bytes per slot,
-// tables at most 3/4 full, so 8-21 bytes per id); two different ids share a fingerprint with
-// probability ~n/2^64 per lookup (1 in 10^12 at 10 million ids), which would report a fresh
-// line as a duplicate. The index holds at most `maxIds` ids (default 8 million, <= 128 MiB of
-// tables + one day's growth); past that the oldest day is forgotten first (the window then
+// tables at most 3/4 full, so 8-21 bytes per id); two different random ids share a
+// fingerprint with probability 2^-64, so a lookup among n ids errs with probability ~n/2^64
+// (1 in 10^12 at 10 million ids), which would report a fresh line as a duplicate. The index
+// holds at most `maxIds` ids (default 8 million, <= 128 MiB of tables + one day's growth); past that the oldest day is forgotten first (the window then
 // spans fewer days, logged), and ClickHouse's ReplacingMergeTree still collapses repeats.
 export const DEDUPE_DAYS = 8
 export const DEFAULT_MAX_IDS = 8_000_000
@@ -59,21 +59,42 @@ const createTable = (capacity = 1024) => {
   }
 }
 
+/** murmur3's finaliser: a bijection on 32 bits that spreads every input bit. */
+const fmix = (h) => {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
 /**
- * The 64-bit fingerprint of a UUID string (hex digits, dashes anywhere), as [hi, lo]; never 0/0.
+ * The 64-bit fingerprint of an id, as [hi, lo]; never 0/0. A UUID's 128 bits are folded with
+ * bijective mixing (each half is a bijection of one word for a fixed other word), so random
+ * ids collide with probability 2^-64 per pair; other strings get a string hash.
  * @param {string} id
  */
 export const fingerprint = (id) => {
-  let h1 = 0x811c9dc5
-  let h2 = 0x01000193
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i)
-    h1 = Math.imul(h1 ^ c, 0x01000193)
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15)
+  let hi
+  let lo
+  if (id.length == 36 && UUID.test(id)) {
+    const w0 = parseInt(id.slice(0, 8), 16)
+    const w1 = parseInt(id.slice(9, 13) + id.slice(14, 18), 16)
+    const w2 = parseInt(id.slice(19, 23) + id.slice(24, 28), 16)
+    const w3 = parseInt(id.slice(28, 36), 16)
+    hi = fmix(w0 ^ fmix(w2 + 0x9e3779b9))
+    lo = fmix(w1 ^ fmix(w3 + 0x7f4a7c15))
+  } else {
+    hi = 0x811c9dc5
+    lo = 0x01000193
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i)
+      hi = Math.imul(hi ^ c, 0x01000193)
+      lo = Math.imul(lo ^ c, 0x5bd1e995) ^ (lo >>> 15)
+    }
+    hi = fmix(hi)
+    lo = fmix(lo)
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) >>> 0
-  h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35) >>> 0
-  return h1 == 0 && h2 == 0 ? [1, 0] : [h1, h2]
+  return hi == 0 && lo == 0 ? [1, 0] : [hi, lo]
 }
 
 /**

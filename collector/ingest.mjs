@@ -14,6 +14,7 @@ export const REPORT_MAX = 100
  */
 export const parseBatch = (text, { project, receivedMs }) => {
   const receivedAt = new Date(receivedMs).toISOString()
+  const headOf = (id) => `{"id":"${id}","project":${JSON.stringify(project)},"received_at":"${receivedAt}"`
   const events = []
   const rejected = []
   let lines = 0
@@ -44,11 +45,37 @@ export const parseBatch = (text, { project, receivedMs }) => {
     const stored = { id: event.id, project, received_at: receivedAt, ...event }
     stored.project = project // a line cannot claim another project
     stored.received_at = receivedAt
-    if (event.name == 'turn') Object.assign(stored, costOf(event))
+    const head = headOf(event.id)
+    const cost = event.name == 'turn' ? costOf(event) : null
+    if (cost) Object.assign(stored, cost)
     events.push(stored)
+    lineCache.set(stored, storedLine(raw, event, head, cost))
   }
   return { events, rejected, lines }
 }
+
+/** The stored text of events built by parseBatch, so the store need not stringify them again. */
+const lineCache = new WeakMap()
+const OWN_FIELDS = /"(project|received_at|cost_usd|cost_source)":/
+
+/**
+ * The stored line, spliced from the SDK's own text when it starts with its id (as the SDK
+ * writes it) and names none of the fields we add: `{"id":…,"project":…,"received_at":…` + the
+ * rest of the line (+ the cost fields). A third of the ingest's CPU was this JSON.stringify.
+ * Returns undefined when the line must be built by JSON.stringify.
+ */
+const storedLine = (raw, event, head, cost) => {
+  if (raw.charCodeAt(raw.length - 1) != 125 || !raw.startsWith('{"id":"') || raw.charCodeAt(43) != 34 || raw.charCodeAt(44) != 44) return undefined
+  if (raw.slice(7, 43) !== event.id || OWN_FIELDS.test(raw)) return undefined
+  const tail = cost ? `${raw.slice(44, -1)},"cost_usd":${JSON.stringify(cost.cost_usd)},"cost_source":${JSON.stringify(cost.cost_source)}}` : raw.slice(44)
+  return head + tail
+}
+
+/**
+ * The NDJSON line of a stored event (without '\n').
+ * @param {Record<string, any>} e
+ */
+export const lineOf = (e) => lineCache.get(e) || JSON.stringify(e)
 
 /**
  * The response body for a batch: counts, and the first REPORT_MAX rejected lines.

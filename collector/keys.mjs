@@ -93,6 +93,8 @@ export const keysFromEnv = (env) => {
     return Array.isArray(parsed) ? parsed : parsed.projects
   }
   if (env.LUMINA_KEYS) return parseKeysEnv(env.LUMINA_KEYS)
+  // the old variable named write keys only: a project now needs a read key too
+  if (env.LUMINA_WRITE_KEYS) throw new Error('LUMINA_WRITE_KEYS is replaced by LUMINA_KEYS=project:writeKey:readKey,... (or LUMINA_KEYS_FILE)')
   return null
 }
 

@@ -4,9 +4,12 @@
 // Back-pressure: a client may have at most `maxClientBytes` written but not yet taken by its
 // socket; a reader slower than the feed is disconnected (it reconnects and resumes by id),
 // so an idle client pins at most that much memory.
+import { lineOf } from './ingest.mjs'
+
 export const RECENT_EVENTS = 500
 export const RECENT_BYTES = 4 << 20
 export const MAX_CLIENT_BYTES = 1 << 20
+const HEARTBEAT_MS = 25_000
 
 /** Orders positions `<seq>-<offset>`; null when the text is not one. */
 const parsePosition = (text) => {
@@ -25,7 +28,8 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
   const clients = new Map()
   const stats = { disconnectedSlow: 0 }
 
-  const frameOf = (position, event) => `id: ${position}\ndata: ${JSON.stringify(event)}\n\n`
+  // the stored line as the ingest wrote it (no second JSON.stringify per event on the hot path)
+  const frameOf = (position, event) => `id: ${position}\ndata: ${lineOf(event)}\n\n`
   const send = (client, frame) => {
     if (client.res.writableLength + frame.length > maxClientBytes) {
       stats.disconnectedSlow++
@@ -41,7 +45,10 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
     /** @param {string} project @param {{ event: object, position: string }[]} stored */
     publish(project, stored) {
       let r = recent.get(project)
-      if (!r) recent.set(project, (r = { items: [], bytes: 0 }))
+      if (!r) {
+        r = { items: [], bytes: 0 }
+        recent.set(project, r)
+      }
       const frames = []
       for (const { event, position } of stored) {
         const frame = frameOf(position, event)
@@ -65,10 +72,15 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
       const last = parsePosition(req.headers['last-event-id'] || new URL(req.url || '/', 'http://l').searchParams.get('last_event_id'))
       const items = recent.get(project)?.items || []
-      const backlog = items.filter((it) => !last || after(it.pos, last)).map((it) => it.frame)
+      // an id newer than anything here is from another store (a wiped data dir): send the backlog
+      const known = last && items.length && !after(last, items[items.length - 1].pos)
+      const backlog = items.filter((it) => !known || after(it.pos, last)).map((it) => it.frame)
       const client = { project, res }
       let set = clients.get(project)
-      if (!set) clients.set(project, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        clients.set(project, set)
+      }
       set.add(client)
       res.write('retry: 1000\n\n')
       // the backlog goes out under the same bound: a client that never reads gets cut, not buffered
@@ -76,7 +88,13 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
         if (!set.has(client)) break
         send(client, frame)
       }
-      req.on('close', () => set.delete(client))
+      // a comment line now and then keeps proxies from closing an idle feed
+      const heartbeat = setInterval(() => send(client, ': keepalive\n\n'), HEARTBEAT_MS)
+      heartbeat.unref()
+      req.on('close', () => {
+        clearInterval(heartbeat)
+        set.delete(client)
+      })
     },
     clientCount: () => [...clients.values()].reduce((n, s) => n + s.size, 0),
     /** Bytes written to clients and not yet taken by their sockets, summed. */

@@ -14,7 +14,13 @@ import { insightsRoute } from './insights/routes.mjs'
 /** ClickHouse options from the environment, or null. */
 export const clickhouseFromEnv = (env) =>
   env.LUMINA_CLICKHOUSE_URL
-    ? { url: env.LUMINA_CLICKHOUSE_URL, database: env.LUMINA_CLICKHOUSE_DB || 'lumina', username: env.LUMINA_CLICKHOUSE_USER, password: env.LUMINA_CLICKHOUSE_PASSWORD }
+    ? {
+        url: env.LUMINA_CLICKHOUSE_URL,
+        database: env.LUMINA_CLICKHOUSE_DB || 'lumina',
+        username: env.LUMINA_CLICKHOUSE_USER,
+        password: env.LUMINA_CLICKHOUSE_PASSWORD,
+        batchRows: env.LUMINA_CLICKHOUSE_BATCH_ROWS ? +env.LUMINA_CLICKHOUSE_BATCH_ROWS : undefined,
+      }
     : null
 
 /**

@@ -5,9 +5,11 @@
 // <dir>/quarantine (see quarantine.mjs).
 import { join } from 'node:path'
 import { createDedupeIndex } from './dedupe.mjs'
+import { lineOf } from './ingest.mjs'
 import { openSegmentLog } from './segments.mjs'
 
 const ID_PREFIX = Buffer.from('{"id":"')
+const CLOCK_SKEW_MS = 86_400_000
 
 /**
  * @param {{ dir: string, segmentBytes?: number, maxIds?: number, log?: (msg: string) => void, now?: () => number }} options
@@ -47,8 +49,8 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
   }
   const ready = rebuild()
 
-  /** Serialises a stored event with `id`, `project`, `received_at` first (start-up reads the id at a fixed offset). */
-  const line = (e) => JSON.stringify(e) + '\n'
+  /** A stored event's line: `id`, `project`, `received_at` first (start-up reads the id at a fixed offset). */
+  const line = (e) => lineOf(e) + '\n'
 
   const store = {
     dir,
@@ -91,7 +93,7 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
     },
     /**
      * Every stored event of a project, oldest first, parsed. Bounded memory.
-     * `sinceMs`/`untilMs` bound the event's `ts`; segments received wholly before `sinceMs` are skipped.
+     * `sinceMs`/`untilMs` bound the event's `ts`; segments received wholly more than a day before `sinceMs` are skipped.
      * @param {{ project: string, sinceMs?: number, untilMs?: number }} q
      * @returns {AsyncIterable<Record<string, any>>}
      */
@@ -99,7 +101,9 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
       const needle = Buffer.from(`"project":${JSON.stringify(project)},`)
       const segs = events.list()
       for (let i = 0; i < segs.length; i++) {
-        if (i + 1 < segs.length && segs[i + 1].firstMs < sinceMs) continue
+        // a segment's lines were all received before the next one began; their `ts` can run
+        // ahead of our clock (a client's clock is not ours), so keep a day's margin
+        if (i + 1 < segs.length && segs[i + 1].firstMs + CLOCK_SKEW_MS < sinceMs) continue
         for await (const { buf, spans } of events.chunks(segs[i])) {
           for (const [start, end] of spans) {
             // cheap project test on the line's head before parsing it

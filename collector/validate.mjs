@@ -1,8 +1,11 @@
 // The event schema, compiled once: the ingest's one definition of a valid line.
 import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import Ajv2020 from 'ajv/dist/2020.js'
 
-const schema = JSON.parse(readFileSync(new URL('../schema/event.schema.json', import.meta.url), 'utf8'))
+// a path, not a URL object: under jsdom (the unit tests) the global URL is jsdom's, which fs refuses
+const schema = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../schema/event.schema.json'), 'utf8'))
 export const validate = new Ajv2020({ allErrors: false, strict: false }).compile(schema)
 
 /** The first schema error of the last validate() call, as one short line. */

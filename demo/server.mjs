@@ -12,17 +12,26 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * @param {{ port?: number, host?: string, dataDir?: string, keys?: import('../collector/keys.mjs').KeyEntry[], clickhouse?: any, routes?: any[], quiet?: boolean }} options
- * @returns {Promise<{ url: string, insightsUrl: string, port: number, writeKey: string, readKey: string, collector: ReturnType<typeof createCollector>, close(): Promise<void> }>}
+ * @returns {Promise<{ url: string, insightsUrl: string, port: number, writeKey: string, readKey: string, collector: ReturnType<typeof createCollector>, notFound: string[], close(): Promise<void> }>}
  */
 export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = root + '.data', keys, clickhouse = null, routes = [insightsRoute], quiet = false } = {}) => {
   const log = quiet ? () => {} : (msg) => console.log(`[collector] ${msg}`)
   const keyList = keys || demoKeys(join(dataDir, 'demo-keys.json'))
   const collector = createCollector({ dataDir, keys: keyList, log, clickhouse, routes })
   await collector.ready
+  /** Paths asked for that the server did not have (a page that asks for a missing file, e.g. a favicon, shows here). */
+  const notFound = []
+  const recordNotFound = (req, res) => {
+    const response = res.response || res
+    response.on('finish', () => {
+      if (response.statusCode == 404) notFound.push(req.url)
+    })
+    res.emit('next')
+  }
   const server = httpServer.createServer({
     root: root + 'dist',
     cache: -1,
-    before: [(req, res) => collector.handle(req, res.response || res) || res.emit('next')],
+    before: [recordNotFound, (req, res) => collector.handle(req, res.response || res) || res.emit('next')],
   })
   const { writeKeys, readKeys } = collector.keys.entries[0]
   return new Promise((resolve, reject) => {
@@ -39,6 +48,7 @@ export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = roo
         writeKey: writeKeys[0],
         readKey: readKeys[0],
         collector,
+        notFound,
         close: async () => {
           collector.live.close()
           server.server.closeAllConnections?.()
@@ -52,7 +62,9 @@ export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = roo
 
 if (process.argv[1] && fileURLToPath(import.meta.url) == process.argv[1]) {
   const env = process.env
-  const demo = await startDemo({ port: +(env.PORT || 8080), keys: keysFromEnv(env) || undefined, clickhouse: clickhouseFromEnv(env) }).catch((e) => {
+  const options = { port: +(env.PORT || 8080), keys: keysFromEnv(env) || undefined, clickhouse: clickhouseFromEnv(env) }
+  if (env.LUMINA_DATA_DIR) options.dataDir = env.LUMINA_DATA_DIR
+  const demo = await startDemo(options).catch((e) => {
     console.error(`Could not start the demo server: ${e.message}${e.code == 'EADDRINUSE' ? ' (set PORT to use another port)' : ''}`)
     process.exit(1)
   })

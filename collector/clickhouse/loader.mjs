@@ -2,18 +2,19 @@
 // store position up to which every line is loaded) is persisted after each insert, so a
 // restart resumes there. At-least-once: a batch whose insert failed half-way (ClickHouse
 // killed) or whose checkpoint was not yet saved (collector killed) is sent again, and the
-// ReplacingMergeTree keyed by (project, id) collapses the repeats. While ClickHouse is down
-// the collector keeps accepting into the local store; the loader retries with backoff and
-// catches up when it returns. Each collector has its own store and checkpoint, so N
+// ReplacingMergeTree (one row per event: same id, name and ts) collapses the repeats. While
+// ClickHouse is down the collector keeps accepting into the local store; the loader retries
+// with backoff and catches up when it returns. Each collector has its own store and checkpoint, so N
 // collectors load into one ClickHouse without coordinating.
-import { createClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client'
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { rowOf } from './row.mjs'
 
 export const BATCH_ROWS = 20_000
 export const BATCH_BYTES = 16 << 20
-const DDL = readFileSync(new URL('./schema.sql', import.meta.url), 'utf8')
+const DDL = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'schema.sql'), 'utf8') // a path: jsdom's URL is not fs's
 
 /** The DDL statements for a database name (one statement per HTTP query). */
 export const ddlStatements = (db) =>
@@ -44,7 +45,8 @@ const writeCheckpoint = (file, cp) => {
  *   username?: string, password?: string, batchRows?: number, intervalMs?: number, log?: (msg: string) => void }} options
  */
 export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina', username, password, batchRows = BATCH_ROWS, intervalMs = 1000, log = () => {} }) => {
-  const client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false } })
+  // the client's own logger is off: the loader reports failures itself, once per run of them
+  const client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false }, log: { level: ClickHouseLogLevel.OFF } })
   const table = `${database}.events`
   const file = join(dataDir, 'clickhouse-checkpoint.json')
   let checkpoint = readCheckpoint(file)
@@ -59,14 +61,14 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
     ddlApplied = true
   }
 
-  /** Up to batchRows lines after the checkpoint, from fsynced bytes only. */
-  const readBatch = async () => {
+  /** Up to batchRows lines after `at`, from fsynced bytes only. */
+  const readBatch = async (at) => {
     const rows = []
     let bytes = 0
-    let next = checkpoint
+    let next = at
     for (const seg of store.log.list()) {
-      if (seg.seq < checkpoint.seq) continue
-      const from = seg.seq == checkpoint.seq ? checkpoint.offset : 0
+      if (seg.seq < at.seq) continue
+      const from = seg.seq == at.seq ? at.offset : 0
       if (from >= seg.size) {
         next = { seq: seg.seq, offset: seg.size }
         continue
@@ -100,11 +102,16 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
 
   const loop = async () => {
     let backoff = 500
+    /** the next batch, read (and parsed) while the current one is being inserted */
+    let ahead = null
     while (!stopped) {
       try {
         if (!ddlApplied) await applyDdl()
-        const { rows, next } = await readBatch()
+        const { rows, next } = ahead ? await ahead : await readBatch(checkpoint)
+        ahead = null
         if (rows.length) {
+          ahead = readBatch(next)
+          ahead.catch(() => {}) // awaited next round, or dropped after a failure
           const t0 = performance.now()
           await client.insert({ table, values: rows, format: 'JSONEachRow' })
           stats.insertMs += performance.now() - t0
@@ -121,6 +128,7 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
           await sleep(intervalMs)
         }
       } catch (e) {
+        ahead = null // read again from the checkpoint
         stats.failures++
         stats.lastError = String(e && e.message ? e.message : e).slice(0, 300)
         if (stats.failures == 1 || stats.failures % 20 == 0) log(`clickhouse: ${stats.lastError} (retrying, the local store keeps everything)`)

@@ -36,7 +36,7 @@ export const ndjson = (...events: object[]) => events.map((e) => JSON.stringify(
 export const post = (base: string, body: string | Uint8Array, { key = 'wk_demo', query = false, type = 'application/x-ndjson', headers = {} as Record<string, string> } = {}) =>
   fetch(`${base}/collect/sdk/events${query ? `?key=${key}` : ''}`, {
     method: 'POST',
-    body,
+    body: body as BodyInit,
     headers: { 'Content-Type': type, ...(query ? {} : { 'X-Api-Key': key }), ...headers },
   })
 

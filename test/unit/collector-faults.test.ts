@@ -102,7 +102,7 @@ describe('collector faults', () => {
     expect(report.rejected_truncated).toBe(true)
     const kept = await (await fetch(`${base}/collect/quarantine?limit=100000&read_key=rk_demo_secret`)).text()
     expect(kept.trim().split('\n')).toHaveLength(100_000) // the GET is capped by ?limit=, the store is not
-  })
+  }, 30_000)
 
   it('26: a live-feed reconnect with Last-Event-ID resumes after the last event seen instead of replaying', async () => {
     const [a, b, c] = [event(), event(), event()]
