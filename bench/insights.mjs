@@ -4,7 +4,7 @@
 // page's first full render in Chromium (every card, chart and table drawn), the API's query
 // times behind it, and a session timeline. Writes bench/insights-results.json and prints a table.
 // Run: node bench/insights.mjs (after npm run build). Not part of npm test.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,6 +34,13 @@ const store = openStore({ dir })
 await store.ready
 const ch = clickhouseAvailable ? await startClickHouse() : null
 const client = ch ? createClient({ url: ch.url, request_timeout: 300_000, compression: { request: false, response: false } }) : null
+// Interrupted: the ClickHouse child and the temp store go too.
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.once(signal, async () => {
+    await ch?.stop()
+    rmSync(dir, { recursive: true, force: true })
+    process.exit(130)
+  })
 if (client) await applySchema(client, 'lumina')
 else log('ClickHouse not installed: embedded store only')
 
@@ -67,11 +74,15 @@ log(`${stats.turns} turns, ${stats.events} events, ${stats.sessions} sessions lo
 // --- the page, in Chromium ---
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] })
 /** Navigation to full render (data-state=ready: cards, charts, tables drawn), and the API's timings. */
-const render = async (origin) => {
+const render = async (origin, screenshot) => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
   await page.goto(`${origin}/insights/?read_key=${KEY}&range=30d`)
   await page.waitForFunction(() => document.body.dataset.state == 'ready' || document.body.dataset.state == 'error', null, { timeout: 600_000 })
   const result = await page.evaluate(() => ({ state: document.body.dataset.state, renderMs: performance.now(), status: document.getElementById('status').textContent, turns: document.querySelector('.card .value')?.textContent }))
+  if (screenshot) {
+    mkdirSync(join(root, 'test-results'), { recursive: true })
+    await page.screenshot({ path: join(root, 'test-results', screenshot) })
+  }
   await page.close()
   if (result.state != 'ready') throw new Error(`insights page failed: ${result.status}`)
   return result
@@ -92,7 +103,7 @@ for (const [name, ctx, runs] of engines) {
   const queries = []
   let shown = ''
   for (let i = 0; i < runs; i++) {
-    const r = await render(srv.origin)
+    const r = await render(srv.origin, i == 0 ? `insights-bench-${name}.png` : '')
     renders.push(r.renderMs)
     shown = r.turns
     const now = Date.now()
