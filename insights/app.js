@@ -34,8 +34,8 @@
   const costCell = (cost, unpriced, tokens) => (unpriced ? `<span class="muted" title="a model the price table does not know">unpriced</span>` : tokens || cost ? usd(cost) : '<span class="muted">—</span>')
 
   // --- the API ---
-  const api = async (path) => {
-    const res = await fetch(path, { headers: readKey ? { 'X-Read-Key': readKey } : {}, cache: 'no-store' })
+  const api = async (path, signal) => {
+    const res = await fetch(path, { headers: readKey ? { 'X-Read-Key': readKey } : {}, cache: 'no-store', signal })
     if (res.status == 401 || res.status == 403) throw new Error('This page needs the project\'s read key: open the insights URL that npm start prints (it ends in ?read_key=…).')
     if (!res.ok) throw new Error(`The insights API answered ${res.status}: ${(await res.text()).slice(0, 200)}`)
     return res.json()
@@ -271,11 +271,16 @@
   for (const id of ['f-range', 'f-model', 'f-prompt']) $(id).addEventListener('change', () => $('filters').requestSubmit())
   addEventListener('popstate', load)
 
+  /** The request in flight: a newer filter choice cancels it. */
+  let inFlight = null
   async function load() {
     setStatus('Loading…')
     document.body.dataset.state = 'loading'
+    if (inFlight) inFlight.abort()
+    const controller = new AbortController()
+    inFlight = controller
     try {
-      const data = await api('/api/insights?' + query())
+      const data = await api('/api/insights?' + query(), controller.signal)
       const p = new URLSearchParams(location.search)
       const parts = [p.get('model'), p.get('prompt_id'), p.get('user')].filter(Boolean)
       $('scope').textContent = `project ${data.project}${parts.length ? ' · ' + parts.join(' · ') : ''}`
@@ -289,6 +294,7 @@
       setStatus('')
       document.body.dataset.state = 'ready'
     } catch (e) {
+      if (controller.signal.aborted) return
       setStatus(e.message, true)
       document.body.dataset.state = 'error'
     }
