@@ -32,7 +32,8 @@ export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }
     ...(promptId != null ? [`prompt_id = ${quote(promptId)}`] : []),
     ...(user != null ? [`distinct_id = ${quote(user)}`] : []),
   ].join(' AND ')
-  const cols = 'turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, ui_replay_url'
+  // The replay link is read only for the newest turns (join: false); strings cost most to read.
+  const cols = `turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd${join ? '' : ', ui_replay_url'}`
   // An `incomplete` event (sent at page hide) counts only when no final event of that turn is
   // in range (then the newest incomplete one): their ids come from the few turns that have one.
   const top = `
@@ -44,7 +45,7 @@ export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }
   const feedback = feedbackSql(table, project, fromMs, '')
   return `
     SELECT *, toUInt64(ifNull(feedback_count, 0)) AS fb_count, toUInt64(ifNull(feedback_positive, 0)) AS fb_positive FROM (
-      SELECT turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, ui_replay_url,
+      SELECT turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms,
         ifNull(input_tokens, 0) + c_in AS tokens_in, ifNull(output_tokens, 0) + c_out AS tokens_out,
         ifNull(cost_usd, 0) + c_cost AS cost,
         toUInt64(isNull(cost_usd) AND (isNotNull(input_tokens) OR isNotNull(output_tokens))) + c_unpriced AS unpriced,
@@ -237,9 +238,12 @@ const recentOf = async (client, table, project, f, rows) => {
   if (top.length < RECENT_LIMIT && windowFrom > f.fromMs) top = await rows('recent', newest(f))
   if (!top.length) return []
   const ids = top.map((r) => quote(r.turn_id)).join(', ')
+  // Their server turns end before they do, their feedback comes after: both near their times.
+  const oldest = Math.min(...top.map((r) => count(r.ts_ms)))
+  const latest = Math.max(...top.map((r) => count(r.ts_ms)))
   const [children, feedback] = await Promise.all([
-    rows('recent_children', childrenSql(table, project, f.fromMs, ` AND parent_span_id IN (${ids})`)),
-    rows('recent_feedback', feedbackSql(table, project, f.fromMs, ` AND turn_id IN (${ids})`)),
+    rows('recent_children', childrenSql(table, project, Math.max(f.fromMs, oldest), ` AND ts_ms <= ${int(latest)} AND parent_span_id IN (${ids})`)),
+    rows('recent_feedback', feedbackSql(table, project, Math.max(f.fromMs, oldest), ` AND turn_id IN (${ids})`)),
   ])
   const childOf = new Map(children.map((c) => [c.turn_id, c]))
   const feedbackOf = new Map(feedback.map((c) => [c.turn_id, c]))
@@ -270,16 +274,25 @@ const recentOf = async (client, table, project, f, rows) => {
   })
 }
 
-/** A session's timeline from ClickHouse: its events' stored lines, and the feedback on its turns. */
-export const timelineClickHouse = async (client, table, project, sessionId) => {
+/**
+ * A session's timeline from ClickHouse: its events' stored lines, and the feedback on its turns,
+ * a day either side of `aroundMs` as in the embedded store. Without FINAL (which would read every
+ * row's `raw`): the few rows are deduplicated by id here.
+ */
+export const timelineClickHouse = async (client, table, project, sessionId, aroundMs) => {
   const p = quote(project)
   const s = quote(sessionId)
-  const query = `SELECT raw FROM ${table} FINAL WHERE project = ${p} AND (session_id = ${s}
-    OR (name = 'feedback' AND turn_id IN (SELECT turn_id FROM ${table} WHERE project = ${p} AND session_id = ${s} AND name = 'turn')))`
+  const near = aroundMs != null ? ` AND ts_ms >= ${int(Math.max(0, aroundMs - 86400e3))} AND ts_ms < ${int(aroundMs + 86400e3)}` : ''
+  const query = `SELECT id, raw FROM ${table}
+    PREWHERE session_id = ${s} OR (name = 'feedback' AND turn_id IN (SELECT turn_id FROM ${table} WHERE project = ${p} AND name = 'turn' AND session_id = ${s}${near}))
+    WHERE project = ${p}${near}`
   const result = await client.query({ query, format: 'JSONEachRow' })
   const rows = await result.json()
+  const seen = new Set()
   const events = []
   for (const r of rows) {
+    if (seen.has(r.id)) continue
+    seen.add(r.id)
     try {
       events.push(JSON.parse(r.raw))
     } catch {} // a raw line that is not JSON cannot be shown

@@ -29,13 +29,13 @@ export const queryInsights = async (ctx, filters) => {
 }
 
 /**
- * One session's timeline. `aroundMs` (a turn's time) lets the embedded store scan a day
- * around it instead of the whole store.
+ * One session's timeline. `aroundMs` (a turn's time) bounds it to a day either side (the
+ * embedded store then reads that instead of the whole store).
  * @param {InsightsCtx} ctx
  * @param {string} sessionId
  * @param {number} [aroundMs]
  */
 export const querySession = (ctx, sessionId, aroundMs) =>
   ctx.clickhouse
-    ? timelineClickHouse(ctx.clickhouse, ctx.table || 'lumina.events', ctx.project, sessionId)
+    ? timelineClickHouse(ctx.clickhouse, ctx.table || 'lumina.events', ctx.project, sessionId, aroundMs)
     : timelineEmbedded(ctx.store, ctx.project, sessionId, aroundMs)
