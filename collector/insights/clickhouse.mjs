@@ -10,6 +10,9 @@ import { buildTimeline } from './timeline.mjs'
 export const quote = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 const int = (n) => String(Math.trunc(Number(n)))
 
+/** Room for the incomplete-only turns' literal list (ClickHouse's default is 256 KiB). */
+const SETTINGS = { max_query_size: '67108864' }
+
 /** How far back the newest turns are looked for first. */
 const RECENT_WINDOW_MS = 3 * 3600e3
 
@@ -21,25 +24,17 @@ const count = (v) => n(v) ?? 0
  * The SQL of the filtered, joined turns (one row per browser turn of the range): its own
  * columns, plus its server turns' tokens and cost and its feedback (`join: false`: its own only).
  */
-export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }, { join = true } = {}) => {
-  const base = [
-    `project = ${quote(project)}`,
-    `name = 'turn'`,
-    `parent_span_id = ''`,
-    `ts_ms >= ${int(fromMs)}`,
-    `ts_ms <= ${int(toMs)}`,
-    ...(model != null ? [`model = ${quote(model)}`] : []),
-    ...(promptId != null ? [`prompt_id = ${quote(promptId)}`] : []),
-    ...(user != null ? [`distinct_id = ${quote(user)}`] : []),
-  ].join(' AND ')
+export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }, { join = true, incomplete = null } = {}) => {
+  const base = baseSql(project, { fromMs, toMs, model, promptId, user })
   // The replay link is read only for the newest turns (join: false); strings cost most to read.
   const cols = `turn_id, ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd${join ? '' : ', ui_replay_url'}`
-  // An `incomplete` event (sent at page hide) counts only when no final event of that turn is
-  // in range (then the newest incomplete one): their ids come from the few turns that have one.
-  const top = `
-    SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND (status != 'incomplete' OR id IN (
-      SELECT argMax(id, ts_ms) FROM ${table} WHERE ${base} AND turn_id IN (SELECT turn_id FROM ${table} WHERE ${base} AND status = 'incomplete')
-      GROUP BY turn_id HAVING countIf(status != 'incomplete') = 0))`
+  // An `incomplete` event (sent at page hide) counts only when no final event of that turn is in
+  // range, and then only the newest: `incomplete` lists those [turn_id, ts_ms] (incompleteSql),
+  // as literals (an IN subquery here costs a million-turn scan three times as much).
+  const which = incomplete && incomplete.length
+    ? `(status != 'incomplete' OR (turn_id, ts_ms) IN (${incomplete.map(([id, ts]) => `(${quote(id)}, ${int(ts)})`).join(', ')}))`
+    : `status != 'incomplete'`
+  const top = `SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND ${which}`
   if (!join) return top
   const children = childrenSql(table, project, fromMs, '')
   const feedback = feedbackSql(table, project, fromMs, '')
@@ -52,6 +47,26 @@ export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }
         c_count AS server_turns
       FROM (${top}) ANY LEFT JOIN (${children}) USING turn_id
     ) ANY LEFT JOIN (${feedback}) USING turn_id`
+}
+
+/** The browser turns of a range and filters. */
+const baseSql = (project, { fromMs, toMs, model, promptId, user }) =>
+  [
+    `project = ${quote(project)}`,
+    `name = 'turn'`,
+    `parent_span_id = ''`,
+    `ts_ms >= ${int(fromMs)}`,
+    `ts_ms <= ${int(toMs)}`,
+    ...(model != null ? [`model = ${quote(model)}`] : []),
+    ...(promptId != null ? [`prompt_id = ${quote(promptId)}`] : []),
+    ...(user != null ? [`distinct_id = ${quote(user)}`] : []),
+  ].join(' AND ')
+
+/** The incomplete-only turns of a range: [turn_id, ts_ms of the newest incomplete event]. */
+export const incompleteSql = (table, project, filters) => {
+  const base = baseSql(project, filters)
+  return `SELECT turn_id, max(ts_ms) AS ts FROM ${table} WHERE ${base} AND turn_id IN (SELECT turn_id FROM ${table} WHERE ${base} AND status = 'incomplete')
+    GROUP BY turn_id HAVING countIf(status != 'incomplete') = 0`
 }
 
 /** Server turns' counts, tokens and cost by the browser turn they continue (`and`: more conditions). */
@@ -113,10 +128,9 @@ const summaryOf = (r) => {
 export const insightsClickHouse = async (client, table, project, filters, { timings = {} } = {}) => {
   const { fromMs = 0, toMs = Date.now() } = filters
   const f = { ...filters, fromMs, toMs }
-  const T = turnsSql(table, project, f)
   const rows = async (name, query, format = 'JSONEachRow') => {
     const started = performance.now()
-    const result = await client.query({ query, format })
+    const result = await client.query({ query, format, clickhouse_settings: SETTINGS })
     const out = await result.json()
     timings[name] = Math.round(performance.now() - started)
     return out
@@ -136,13 +150,20 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
   const session_id = `lumina_insights_${randomUUID()}`
   const inSession = async (name, query, format = 'JSONEachRow') => {
     const started = performance.now()
-    const out = await (await client.query({ query, format, session_id })).json()
+    const out = await (await client.query({ query, format, session_id, clickhouse_settings: SETTINGS })).json()
     timings[name] = Math.round(performance.now() - started)
     return out
   }
+  const [incompleteRows, [newestRow]] = await Promise.all([
+    rows('incomplete', incompleteSql(table, project, f)),
+    rows('newest', `SELECT max(ts_ms) AS ts, count() AS n FROM ${table} WHERE ${baseSql(project, f)}`),
+  ])
+  const incomplete = incompleteRows.map((r) => [r.turn_id, count(r.ts)])
+  const T = turnsSql(table, project, f, { incomplete })
   const sessionWork = (async () => {
     const started = performance.now()
     await client.command({
+      clickhouse_settings: SETTINGS,
       query: `CREATE TEMPORARY TABLE insights_turns ENGINE = Memory AS SELECT ts_ms, session_id, distinct_id, model, prompt_id, status, latency_ms, ttft_ms, tokens_in, tokens_out, cost, unpriced, fb_count, fb_positive FROM (${T})`,
       session_id,
     })
@@ -182,7 +203,7 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
   const [{ groups: groupsAnswer, head: h, series, users }, [inputs], recent] = await Promise.all([
     sessionWork,
     rows('inputs', `SELECT countIf(name = 'chat_input_started') AS started, countIf(name = 'chat_input_abandoned') AS abandoned FROM ${table} FINAL WHERE ${inputWhere}`),
-    recentOf(client, table, project, f, rows),
+    recentOf(client, table, project, f, rows, incomplete, count(newestRow.n) ? count(newestRow.ts) : f.toMs),
   ])
   const groups = groupsAnswer.data
   const started = count(inputs.started)
@@ -229,11 +250,11 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
  * The newest turns: the unjoined turns sorted and cut to RECENT_LIMIT first, then the server
  * turns and feedback of just those (joining every turn to sort 50 of them costs seconds).
  */
-const recentOf = async (client, table, project, f, rows) => {
-  const newest = (range) => `SELECT * FROM (${turnsSql(table, project, range, { join: false })}) ORDER BY ts_ms DESC, turn_id DESC LIMIT ${RECENT_LIMIT}`
-  // The last hours first: when they hold RECENT_LIMIT turns, those are the newest of the range
-  // (a turn's final event comes after its incomplete one, so the window decides the same way).
-  const windowFrom = Math.max(f.fromMs, f.toMs - RECENT_WINDOW_MS)
+const recentOf = async (client, table, project, f, rows, incomplete, newestMs) => {
+  const newest = (range) => `SELECT * FROM (${turnsSql(table, project, range, { join: false, incomplete })}) ORDER BY ts_ms DESC, turn_id DESC LIMIT ${RECENT_LIMIT}`
+  // The last hours before the newest turn first: when they hold RECENT_LIMIT turns, those are
+  // the newest of the range.
+  const windowFrom = Math.max(f.fromMs, Math.min(f.toMs, newestMs) - RECENT_WINDOW_MS)
   let top = await rows('recent', newest({ ...f, fromMs: windowFrom }))
   if (top.length < RECENT_LIMIT && windowFrom > f.fromMs) top = await rows('recent', newest(f))
   if (!top.length) return []
