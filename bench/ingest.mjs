@@ -5,7 +5,7 @@
 // and the loader's rows/s into ClickHouse against a direct bulk insert of the same rows.
 // Writes bench/ingest-results.json.
 import { spawn } from 'node:child_process'
-import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -86,8 +86,18 @@ const template = (() => {
 })()
 const turnLine = () => template[0] + '"' + crypto.randomUUID() + '"' + template[1]
 
+/** CPU seconds a process has used (user + system), from /proc: robust to other load on the machine. */
+const cpuSeconds = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (+fields[11] + +fields[12]) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN
+  }
+}
+
 /** `clients` concurrent senders posting `perBatch` turns each, for SECONDS. */
-const load = async (url, clients, perBatch) => {
+const load = async (url, clients, perBatch, pid) => {
   const latencies = []
   let events = 0
   let bytes = 0
@@ -105,8 +115,10 @@ const load = async (url, clients, perBatch) => {
     }
   }
   const t0 = performance.now()
+  const cpu0 = cpuSeconds(pid)
   await Promise.all(Array.from({ length: clients }, sender))
   const secs = (performance.now() - t0) / 1000
+  const cpu = cpuSeconds(pid) - cpu0
   return {
     clients,
     events_per_request: perBatch,
@@ -115,14 +127,17 @@ const load = async (url, clients, perBatch) => {
     mb_per_s: +(bytes / secs / 1e6).toFixed(1),
     ack_p50_ms: +pct(latencies, 0.5).toFixed(2),
     ack_p99_ms: +pct(latencies, 0.99).toFixed(2),
+    // the collector's own CPU: events per CPU-second does not depend on what else runs here
+    collector_cpu_share: +(cpu / secs).toFixed(2),
+    events_per_cpu_s: Math.round(events / cpu),
   }
 }
 
 const dataDir = join(work, 'store')
 const collector = await startCollector(dataDir)
 const runs = []
-runs.push(await load(collector.url, 32, 50)) // SDK batches under load
-runs.push(await load(collector.url, 64, 1)) // one event per request: what group commit is for
+runs.push(await load(collector.url, 32, 50, collector.child.pid)) // SDK batches under load
+runs.push(await load(collector.url, 64, 1, collector.child.pid)) // one event per request: what group commit is for
 collector.child.kill('SIGTERM')
 await new Promise((r) => collector.child.once('exit', r))
 for (const r of runs) {
@@ -173,7 +188,8 @@ console.log(`disk: ${disk.fsync_per_s} fsync/s, ${disk.write_mb_per_s} MB/s sequ
 for (const r of runs)
   console.log(
     `${String(r.clients).padStart(3)} clients x ${String(r.events_per_request).padStart(2)} events/request: ${r.events_per_s} events/s, ${r.requests_per_s} req/s ` +
-      `(${r.requests_per_fsync_limit}x the disk's fsync/s), ${r.mb_per_s} MB/s (${(r.bandwidth_share * 100).toFixed(1)}% of its bandwidth), ack p50 ${r.ack_p50_ms} ms, p99 ${r.ack_p99_ms} ms`,
+      `(${r.requests_per_fsync_limit}x the disk's fsync/s), ${r.mb_per_s} MB/s (${(r.bandwidth_share * 100).toFixed(1)}% of its bandwidth), ack p50 ${r.ack_p50_ms} ms, p99 ${r.ack_p99_ms} ms; ` +
+      `collector CPU ${r.collector_cpu_share} cores, ${r.events_per_cpu_s} events per CPU-second`,
   )
 if (clickhouse.rows)
   console.log(`ClickHouse loader: ${clickhouse.loader_rows_per_s} rows/s (${clickhouse.rows} rows) vs ${clickhouse.direct_insert_rows_per_s} rows/s direct insert of prebuilt rows: ${clickhouse.ratio_to_direct}x`)

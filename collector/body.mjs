@@ -19,6 +19,12 @@ export const readBody = (req, { maxBytes = MAX_BODY_BYTES, maxRatio = MAX_GZIP_R
       drain(req)
       return resolve({ ok: false, status: 415, error: `content encoding ${encoding.slice(0, 40)}` })
     }
+    // a declared length over the limit is refused before a byte is read (the body is drained)
+    const declared = Number(req.headers['content-length'])
+    if (declared > maxBytes) {
+      drain(req)
+      return resolve({ ok: false, status: 413, error: `body over ${maxBytes} bytes` })
+    }
     const chunks = []
     let wireBytes = 0
     let size = 0

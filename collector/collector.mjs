@@ -4,10 +4,9 @@
 //   live.mjs (SSE feed) · clickhouse/loader.mjs (optional, LUMINA_CLICKHOUSE_URL).
 // Routes: POST /collect/sdk/events (write key; CORS), and with a read key (never CORS):
 // GET /collect/live, GET /collect/quarantine, GET /collect/export, and /insights, /api/insights
-// mounted by `routes`. See docs/ingest.md.
+// mounted by `routes`; GET /collect/health needs no key. See docs/ingest.md.
 import { readBody } from './body.mjs'
-import { createKeyring } from './keys.mjs'
-import { readKeyOf } from './keys.mjs'
+import { createKeyring, readKeyOf } from './keys.mjs'
 import { parseBatch, report } from './ingest.mjs'
 import { createLiveFeed } from './live.mjs'
 import { openQuarantine } from './quarantine.mjs'
@@ -20,6 +19,7 @@ export const EVENTS_PATH = '/collect/sdk/events'
 export const LIVE_PATH = '/collect/live'
 export const QUARANTINE_PATH = '/collect/quarantine'
 export const EXPORT_PATH = '/collect/export'
+export const HEALTH_PATH = '/collect/health'
 
 // Only the write endpoint is cross-origin: pages of any origin post to it. Read endpoints send
 // no CORS headers, so no other origin's script can read them.
@@ -52,9 +52,10 @@ const drained = (res) =>
  *   routes?: Route[],
  *   clickhouse?: { url: string, database?: string, username?: string, password?: string, batchRows?: number, intervalMs?: number } | null,
  *   limits?: { maxBodyBytes?: number, maxGzipRatio?: number, segmentBytes?: number, dedupeMaxIds?: number, maxClientBytes?: number },
- * }} options
+ *   readOrigins?: string[],
+ * }} options  readOrigins: origins (e.g. `https://dash.example.com`) whose pages may read the read endpoints
  */
-export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], clickhouse = null, limits = {} }) => {
+export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], clickhouse = null, limits = {}, readOrigins = [] }) => {
   const keyring = createKeyring(keys)
   const store = openStore({ dir: dataDir, segmentBytes: limits.segmentBytes, maxIds: limits.dedupeMaxIds, log })
   const quarantine = openQuarantine({ dir: dataDir, segmentBytes: limits.segmentBytes })
@@ -159,8 +160,24 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
         collect(req, res, project).catch((e) => fail(res, e))
         return true
       }
+      if (path == HEALTH_PATH) {
+        // for load balancers: no key, nothing about the data
+        reply(res, 200, { ok: true, clickhouse: loader ? (loader.stats.failing ? 'retrying' : 'ok') : 'off' })
+        return true
+      }
       const insights = path == '/insights' || path.startsWith('/insights/') || path == '/api/insights' || path.startsWith('/api/insights/')
       if (path != LIVE_PATH && path != QUARANTINE_PATH && path != EXPORT_PATH && !insights) return false
+      // read endpoints are not readable cross-origin unless the origin is listed (readOrigins)
+      const origin = String(req.headers.origin || '')
+      if (origin && readOrigins.includes(origin)) {
+        res.setHeader('Access-Control-Allow-Origin', origin)
+        res.setHeader('Vary', 'Origin')
+        if (req.method == 'OPTIONS') {
+          res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Authorization, X-Read-Key, Content-Type, Last-Event-ID', 'Access-Control-Max-Age': '600' })
+          res.end()
+          return true
+        }
+      }
       if (req.method != 'GET' && !insights) {
         reply(res, 405, { error: 'GET only' }, { Allow: 'GET' })
         return true

@@ -28,7 +28,7 @@ export const parseBatch = (text, { project, receivedMs }) => {
     if (end > start && text.charCodeAt(end - 1) == 13) end--
     const raw = text.slice(start, end)
     start = nl + 1
-    if (!raw.trim()) continue
+    if (raw.charCodeAt(0) != 123 && !raw.trim()) continue // '{' starts every line worth parsing
     lines++
     let event
     try {
@@ -41,15 +41,23 @@ export const parseBatch = (text, { project, receivedMs }) => {
       rejected.push({ line: lineNo, error: firstError(), text: raw })
       continue
     }
+    const cost = event.name == 'turn' ? costOf(event) : null
+    const spliced = storedLine(raw, event, headOf(event.id), cost)
+    if (spliced) {
+      // the line is the SDK's text spliced; the object just gains the same fields
+      event.project = project
+      event.received_at = receivedAt
+      if (cost) Object.assign(event, cost)
+      lineCache.set(event, spliced)
+      events.push(event)
+      continue
+    }
     // `id`, `project`, `received_at` first: the store reads the id at a fixed offset
     const stored = { id: event.id, project, received_at: receivedAt, ...event }
     stored.project = project // a line cannot claim another project
     stored.received_at = receivedAt
-    const head = headOf(event.id)
-    const cost = event.name == 'turn' ? costOf(event) : null
     if (cost) Object.assign(stored, cost)
     events.push(stored)
-    lineCache.set(stored, storedLine(raw, event, head, cost))
   }
   return { events, rejected, lines }
 }

@@ -2,8 +2,8 @@
 // `id: <segment>-<offset>`, its place in the store, so a reconnecting EventSource (which sends
 // Last-Event-ID) resumes after the last event it saw instead of replaying the backlog.
 // Back-pressure: a client may have at most `maxClientBytes` written but not yet taken by its
-// socket; a reader slower than the feed is disconnected (it reconnects and resumes by id),
-// so an idle client pins at most that much memory.
+// socket (plus the events of one request); a reader slower than the feed is disconnected (it
+// reconnects and resumes by id), so an idle client pins at most that much memory.
 import { lineOf } from './ingest.mjs'
 
 export const RECENT_EVENTS = 500
@@ -31,7 +31,10 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
   // the stored line as the ingest wrote it (no second JSON.stringify per event on the hot path)
   const frameOf = (position, event) => `id: ${position}\ndata: ${lineOf(event)}\n\n`
   const send = (client, frame) => {
-    if (client.res.writableLength + frame.length > maxClientBytes) {
+    // a frame always goes to a client that has taken everything so far (one event can be
+    // near 1 MiB itself): what one client holds is bounded by the limit plus one request's events
+    const held = client.res.writableLength
+    if (held > 0 && held + frame.length > maxClientBytes) {
       stats.disconnectedSlow++
       clients.get(client.project)?.delete(client)
       client.res.destroy() // a slow reader: it reconnects and resumes from its last id

@@ -112,7 +112,9 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
         const seg = active()
         const start = seg.size
         try {
-          await handle.write(buf, 0, buf.length)
+          // a write may take fewer bytes than asked (the OS allows it): write the rest
+          let written = 0
+          while (written < buf.length) written += (await handle.write(buf, written, buf.length - written)).bytesWritten
           await handle.datasync()
         } catch (e) {
           await handle.truncate(start).catch(() => {}) // nothing half-written stays behind

@@ -53,7 +53,7 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
   let stopped = false
   let ddlApplied = false
   let wake = null
-  const stats = { rows: 0, batches: 0, failures: 0, lastError: '', insertMs: 0 }
+  const stats = { rows: 0, batches: 0, failures: 0, failing: false, lastError: '', insertMs: 0 }
   const idle = new Set()
 
   const applyDdl = async () => {
@@ -123,6 +123,7 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
           writeCheckpoint(file, checkpoint)
         }
         backoff = 500
+        stats.failing = false
         if (!rows.length) {
           for (const fn of idle) fn()
           await sleep(intervalMs)
@@ -130,6 +131,7 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
       } catch (e) {
         ahead = null // read again from the checkpoint
         stats.failures++
+        stats.failing = true
         stats.lastError = String(e && e.message ? e.message : e).slice(0, 300)
         if (stats.failures == 1 || stats.failures % 20 == 0) log(`clickhouse: ${stats.lastError} (retrying, the local store keeps everything)`)
         await sleep(backoff)

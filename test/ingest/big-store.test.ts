@@ -42,7 +42,7 @@ const generate = () => {
 }
 
 describe('a store larger than 1 GiB', () => {
-  it('restarts in bounded memory, streaming; dedupe still knows its ids', async () => {
+  it('24: restarts in bounded memory, streaming (no whole-file read past 512 MiB); dedupe still knows its ids', async () => {
     const emptyDir = mkdtempSync(join(tmpdir(), 'lumina-empty-'))
     const empty = await startCollectorProcess(emptyDir)
     const baseline = empty.peakRss()

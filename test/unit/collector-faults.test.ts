@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 // @ts-expect-error plain ESM module without types
 import { startDemo } from '../../demo/server.mjs'
+// @ts-expect-error plain ESM module without types
+import { startCollectorServer } from '../../collector/main.mjs'
 import { event, KEYS, ndjson, post as postTo, readSse } from '../ingest/events'
 
 let dataDir: string
@@ -53,6 +55,20 @@ describe('collector faults', () => {
     expect(ids(exported)).toEqual([theirs.id])
   })
 
+  it('22: a listed read origin (readOrigins) may read cross-origin, with the read key; others still may not', async () => {
+    const s = await startCollectorServer({ port: 0, dataDir: join(dataDir, 'origins'), keys: KEYS, readOrigins: ['https://dash.example'] })
+    const ok = await fetch(`${s.url}/collect/export`, { headers: { Origin: 'https://dash.example', 'X-Read-Key': 'rk_demo_secret' } })
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://dash.example')
+    await ok.text()
+    const pre = await fetch(`${s.url}/collect/export`, { method: 'OPTIONS', headers: { Origin: 'https://dash.example', 'Access-Control-Request-Headers': 'authorization' } })
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-headers')).toContain('Authorization')
+    const other = await fetch(`${s.url}/collect/export`, { headers: { Origin: 'https://evil.example', 'X-Read-Key': 'rk_demo_secret' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    await other.text()
+    await s.close()
+  })
+
   it('23: an idle live-feed client is disconnected once it holds 1 MiB unread; it never pins the backlog; fast readers keep up', async () => {
     // a client that sends the request and then never reads its socket
     const idle = connect(demo.port, '127.0.0.1')
@@ -90,6 +106,18 @@ describe('collector faults', () => {
     expect(sent.filter((id) => !seen.has(id))).toEqual([])
     idle.destroy()
   }, 60_000)
+
+  it('23: one event near the 1 MiB limit still reaches a reader that keeps up (not cut as slow, no reconnect loop)', async () => {
+    const res = await live({ 'X-Read-Key': 'rk_demo_secret' })
+    const shell = ndjson(event({ pad: '' })).length
+    const big = event({ pad: 'y'.repeat((1 << 20) - shell) }) // the body is exactly 1 MiB
+    const body = ndjson(big)
+    expect(body.length).toBe(1 << 20)
+    const reading = readSse(res, (t) => t.includes(`"pad":"yyy`) && t.endsWith('\n\n'), 10_000)
+    expect((await post(body)).status).toBe(200)
+    expect(await reading).toContain(big.id)
+    expect(demo.collector.live.stats.disconnectedSlow).toBe(0)
+  }, 30_000)
 
   it('25: a 1 MB body of {} lines gets a capped rejection report (and every line is quarantined)', async () => {
     const body = '{}\n'.repeat(349_000)

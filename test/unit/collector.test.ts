@@ -110,6 +110,12 @@ describe('collector', () => {
     ac.abort()
   })
 
+  it('GET /collect/health answers without a key and says nothing about the data', async () => {
+    const res = await fetch(`${base}/collect/health`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ ok: true, clickhouse: 'off' })
+  })
+
   it('serves the demo page with the generated snippet; the demo URL carries the read key', async () => {
     const html = await (await fetch(`${base}/demo.html`)).text()
     expect(html).toContain('"/lumina.min.js"')
