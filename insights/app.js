@@ -2,6 +2,7 @@
 // embedded store or by ClickHouse), draws the headline cards, the charts (uPlot) and the
 // tables, and a session's timeline from /api/insights/session when a turn's session is chosen.
 // The read key comes from the page's URL (?read_key=) and goes to the API as X-Read-Key.
+/* global uPlot -- the chart library, loaded by its own <script> before this one */
 ;(() => {
   const $ = (id) => document.getElementById(id)
   const params = new URLSearchParams(location.search)
@@ -36,8 +37,8 @@
   // --- the API ---
   const api = async (path, signal) => {
     const res = await fetch(path, { headers: readKey ? { 'X-Read-Key': readKey } : {}, cache: 'no-store', signal })
-    if (res.status == 401 || res.status == 403) throw new Error('This page needs the project\'s read key: open the insights URL that npm start prints (it ends in ?read_key=…).')
-    if (!res.ok) throw new Error(`The insights API answered ${res.status}: ${(await res.text()).slice(0, 200)}`)
+    if (res.status == 401 || res.status == 403) {throw new Error('This page needs the project\'s read key: open the insights URL that npm start prints (it ends in ?read_key=…).')}
+    if (!res.ok) {throw new Error(`The insights API answered ${res.status}: ${(await res.text()).slice(0, 200)}`)}
     return res.json()
   }
 
@@ -51,7 +52,7 @@
       q.set('from', String(now - RANGES[range]))
       q.set('to', String(now))
     }
-    for (const name of ['model', 'prompt_id', 'user']) if (p.get(name)) q.set(name, p.get(name))
+    for (const name of ['model', 'prompt_id', 'user']) {if (p.get(name)) {q.set(name, p.get(name))}}
     return q
   }
 
@@ -90,7 +91,7 @@
       points: { show: values.filter((v) => v != null).length <= 24, size: 6, fill: color },
       value: (_, v) => (v == null ? '—' : format(v)),
     }
-    if (bars) series.paths = uPlot.paths.bars({ size: [0.7, 40] })
+    if (bars) {series.paths = uPlot.paths.bars({ size: [0.7, 40] })}
     const opts = {
       width,
       height: 170,
@@ -107,7 +108,7 @@
     return new uPlot(opts, [t.map((x) => x / 1000), values], el)
   }
   const renderCharts = (s, range) => {
-    for (const c of charts) c.destroy()
+    for (const c of charts) {c.destroy()}
     const compact = (v) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(Math.round(v * 100) / 100))
     charts = [
       chart($('c-turns'), s.t, s.turns, { bars: true, format: compact }),
@@ -119,7 +120,7 @@
     $('bucket').textContent = `one point per ${bucket} · ${when(range.from_ms)} – ${when(range.to_ms)}`
   }
   addEventListener('resize', () => {
-    for (const c of charts) c.setSize({ width: Math.max(280, c.root.parentElement.clientWidth), height: 170 })
+    for (const c of charts) {c.setSize({ width: Math.max(280, c.root.parentElement.clientWidth), height: 170 })}
   })
 
   // --- tables ---
@@ -193,14 +194,14 @@
       .join(' · ')
   const timelineItem = (i, seqOf) => {
     const at = `<span class="when">${esc(clock(i.kind == 'turn' ? i.started_ms : i.ts_ms))}</span>`
-    if (i.kind == 'input_started') return `<li class="started">${at}<span class="what">Started typing</span></li>`
+    if (i.kind == 'input_started') {return `<li class="started">${at}<span class="what">Started typing</span></li>`}
     if (i.kind == 'submitted')
-      return `<li class="submitted">${at}<span class="what">Sent a message</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters</span></li>`
+      {return `<li class="submitted">${at}<span class="what">Sent a message</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters</span></li>`}
     if (i.kind == 'abandoned')
-      return `<li class="abandoned">${at}<span class="what">Abandoned an input</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters, never sent</span></li>`
+      {return `<li class="abandoned">${at}<span class="what">Abandoned an input</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters, never sent</span></li>`}
     if (i.kind == 'feedback')
-      return `<li class="feedback">${at}<span class="what">Feedback ${i.score > 0 ? `<span class="fb-up">${thumb(true)} positive</span>` : `<span class="fb-down">${thumb(false)} negative</span>`}</span> <span class="facts">on turn #${esc(seqOf(i.turn_id) ?? '?')}${i.comment ? ` · “${esc(i.comment)}”` : ''}</span></li>`
-    if (i.kind == 'identify') return `<li class="identify">${at}<span class="what">Identified as ${esc(i.user_id)}</span></li>`
+      {return `<li class="feedback">${at}<span class="what">Feedback ${i.score > 0 ? `<span class="fb-up">${thumb(true)} positive</span>` : `<span class="fb-down">${thumb(false)} negative</span>`}</span> <span class="facts">on turn #${esc(seqOf(i.turn_id) ?? '?')}${i.comment ? ` · “${esc(i.comment)}”` : ''}</span></li>`}
+    if (i.kind == 'identify') {return `<li class="identify">${at}<span class="what">Identified as ${esc(i.user_id)}</span></li>`}
     const tools = i.tool_calls.map((c) => `${esc(c.name)} (${esc(c.status)}, ${ms(c.latency_ms)})`).join(', ')
     const replay = safeUrl(i.ui_replay_url)
     const server = i.server_turns
@@ -222,7 +223,7 @@
     $('session').innerHTML = '<p class="muted">Loading the session…</p>'
     try {
       const q = new URLSearchParams({ id })
-      if (h.get('around')) q.set('around', h.get('around'))
+      if (h.get('around')) {q.set('around', h.get('around'))}
       const s = await api('/api/insights/session?' + q)
       const seqs = new Map(s.items.filter((i) => i.kind == 'turn').map((i) => [i.turn_id, i.seq]))
       const replay = safeUrl(s.ui_replay_url)
@@ -244,7 +245,7 @@
 
   // --- filters ---
   const fillSelect = (el, values, current, all) => {
-    if (current) values.add(current)
+    if (current) {values.add(current)}
     el.innerHTML = `<option value="">${all}</option>` + [...values].sort().map((v) => `<option${v == current ? ' selected' : ''}>${esc(v)}</option>`).join('')
   }
   const renderFilters = (data) => {
@@ -252,7 +253,7 @@
       seen.model.add(r.model)
       seen.prompt_id.add(r.prompt_id)
     }
-    for (const u of data.users) seen.user.add(u.distinct_id)
+    for (const u of data.users) {seen.user.add(u.distinct_id)}
     const p = new URLSearchParams(location.search)
     fillSelect($('f-model'), seen.model, p.get('model') || '', 'All models')
     fillSelect($('f-prompt'), seen.prompt_id, p.get('prompt_id') || '', 'All prompts')
@@ -263,12 +264,12 @@
   $('filters').addEventListener('submit', (e) => {
     e.preventDefault()
     const p = new URLSearchParams()
-    if (readKey) p.set('read_key', readKey)
-    for (const [name, value] of new FormData($('filters'))) if (value) p.set(name, String(value))
+    if (readKey) {p.set('read_key', readKey)}
+    for (const [name, value] of new FormData($('filters'))) {if (value) {p.set(name, String(value))}}
     history.pushState(null, '', '?' + p + location.hash)
     load()
   })
-  for (const id of ['f-range', 'f-model', 'f-prompt']) $(id).addEventListener('change', () => $('filters').requestSubmit())
+  for (const id of ['f-range', 'f-model', 'f-prompt']) {$(id).addEventListener('change', () => $('filters').requestSubmit())}
   addEventListener('popstate', load)
 
   /** The request in flight: a newer filter choice cancels it. */
@@ -276,7 +277,7 @@
   async function load() {
     setStatus('Loading…')
     document.body.dataset.state = 'loading'
-    if (inFlight) inFlight.abort()
+    if (inFlight) {inFlight.abort()}
     const controller = new AbortController()
     inFlight = controller
     try {
@@ -294,7 +295,7 @@
       setStatus('')
       document.body.dataset.state = 'ready'
     } catch (e) {
-      if (controller.signal.aborted) return
+      if (controller.signal.aborted) {return}
       setStatus(e.message, true)
       document.body.dataset.state = 'error'
     }

@@ -35,7 +35,7 @@ export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }
     ? `(status != 'incomplete' OR (turn_id, ts_ms) IN (${incomplete.map(([id, ts]) => `(${quote(id)}, ${int(ts)})`).join(', ')}))`
     : `status != 'incomplete'`
   const top = `SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND ${which}`
-  if (!join) return top
+  if (!join) {return top}
   const children = childrenSql(table, project, fromMs, '')
   const feedback = feedbackSql(table, project, fromMs, '')
   return `
@@ -256,8 +256,8 @@ const recentOf = async (client, table, project, f, rows, incomplete, newestMs) =
   // the newest of the range.
   const windowFrom = Math.max(f.fromMs, Math.min(f.toMs, newestMs) - RECENT_WINDOW_MS)
   let top = await rows('recent', newest({ ...f, fromMs: windowFrom }))
-  if (top.length < RECENT_LIMIT && windowFrom > f.fromMs) top = await rows('recent', newest(f))
-  if (!top.length) return []
+  if (top.length < RECENT_LIMIT && windowFrom > f.fromMs) {top = await rows('recent', newest(f))}
+  if (!top.length) {return []}
   const ids = top.map((r) => quote(r.turn_id)).join(', ')
   // Their server turns end before they do, their feedback comes after: both near their times.
   const oldest = Math.min(...top.map((r) => count(r.ts_ms)))
@@ -312,7 +312,7 @@ export const timelineClickHouse = async (client, table, project, sessionId, arou
   const seen = new Set()
   const events = []
   for (const r of rows) {
-    if (seen.has(r.id)) continue
+    if (seen.has(r.id)) {continue}
     seen.add(r.id)
     try {
       events.push(JSON.parse(r.raw))

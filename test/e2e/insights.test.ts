@@ -32,8 +32,8 @@ const waitFor = async <T>(page: Page, fn: () => T, what: string, ms = 15_000): P
   const end = Date.now() + ms
   for (;;) {
     const v = await page.evaluate(fn)
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (v) {return v}
+    if (Date.now() > end) {throw new Error(`timed out waiting for ${what}`)}
     await new Promise((r) => setTimeout(r, 100))
   }
 }
@@ -131,6 +131,6 @@ describeBrowser('insights (npm start)', () => {
     await denied.goto(demo.insightsUrl.replace(/\?read_key=.*/, ''))
     expect(await denied.evaluate(() => document.body.innerText)).toMatch(/read key/i)
     expect(errors).toEqual([])
-    for (const p of [chat, page, denied]) await p.close()
+    for (const p of [chat, page, denied]) {await p.close()}
   })
 })

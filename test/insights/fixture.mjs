@@ -15,7 +15,7 @@ const rng = (seed) => () => {
 }
 const hex = (random, n) => {
   let s = ''
-  for (let i = 0; i < n; i++) s += ((random() * 16) | 0).toString(16)
+  for (let i = 0; i < n; i++) {s += ((random() * 16) | 0).toString(16)}
   return s
 }
 const uuid = (random) => `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-a${hex(random, 3)}-${hex(random, 12)}`
@@ -36,7 +36,7 @@ export const generateFixture = ({ onEvent, ...options }) => {
   const gen = fixtureEvents(options)
   for (;;) {
     const next = gen.next()
-    if (next.done) return next.value
+    if (next.done) {return next.value}
     onEvent(next.value)
   }
 }

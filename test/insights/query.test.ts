@@ -31,7 +31,7 @@ const turn = (at: number, turn_id: string, fields: Record<string, unknown> = {})
   ev('turn', at, { turn_id, seq: 1, model: 'm1', prompt_id: 'p', status: 'ok', latency_ms: 1000, started_at: new Date(T0 + at - 1000).toISOString(), ...fields })
 const storeOf = (events: object[]) => ({
   async *scan({ project, sinceMs = -Infinity }: { project: string; sinceMs?: number }) {
-    for (const e of events as any[]) if (e.project == project && Date.parse(e.ts) >= sinceMs) yield e
+    for (const e of events as any[]) {if (e.project == project && Date.parse(e.ts) >= sinceMs) {yield e}}
   },
 })
 const all = { fromMs: T0 - 86400e3, toMs: T0 + 86400e3 }
