@@ -19,7 +19,7 @@
   const ms = (v) => (v == null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`)
   const plural = (n, one, many = one + 's') => `${int(n)} ${n == 1 ? one : many}`
   const pct = (v) => (v == null ? '—' : `${(v * 100).toFixed(1)} %`)
-  const usd = (v) => (v == null ? '—' : v > 0 && v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`)
+  const usd = (v) => (v == null ? '—' : v > 0 && v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`)
   const when = (t) => new Date(t).toLocaleString('en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' })
   const clock = (t) => new Date(t).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' })
   const shortUser = (id) => (id.startsWith('anon_') ? id.slice(0, 13) + '…' : id)
