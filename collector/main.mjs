@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createCollector } from './collector.mjs'
 import { keysFromEnv } from './keys.mjs'
+import { insightsRoute } from './insights/routes.mjs'
 
 /** ClickHouse options from the environment, or null. */
 export const clickhouseFromEnv = (env) =>
@@ -65,6 +66,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) == resolve(process.argv[1]
     clickhouse: clickhouseFromEnv(env),
     log: quiet ? () => {} : (m) => console.log(`[collector] ${m}`),
     limits: env.LUMINA_SEGMENT_BYTES ? { segmentBytes: +env.LUMINA_SEGMENT_BYTES } : {},
+    routes: [insightsRoute],
     readOrigins: (env.LUMINA_READ_ORIGINS || '').split(',').map((o) => o.trim()).filter(Boolean),
   })
   console.log(`listening ${s.url}`)

@@ -6,14 +6,15 @@ import { fileURLToPath } from 'node:url'
 import { createCollector } from '../collector/collector.mjs'
 import { demoKeys, keysFromEnv } from '../collector/keys.mjs'
 import { clickhouseFromEnv } from '../collector/main.mjs'
+import { insightsRoute } from '../collector/insights/routes.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * @param {{ port?: number, host?: string, dataDir?: string, keys?: import('../collector/keys.mjs').KeyEntry[], clickhouse?: any, routes?: any[], quiet?: boolean }} options
- * @returns {Promise<{ url: string, port: number, writeKey: string, readKey: string, collector: ReturnType<typeof createCollector>, notFound: string[], close(): Promise<void> }>}
+ * @returns {Promise<{ url: string, insightsUrl: string, port: number, writeKey: string, readKey: string, collector: ReturnType<typeof createCollector>, notFound: string[], close(): Promise<void> }>}
  */
-export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = root + '.data', keys, clickhouse = null, routes = [], quiet = false } = {}) => {
+export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = root + '.data', keys, clickhouse = null, routes = [insightsRoute], quiet = false } = {}) => {
   const log = quiet ? () => {} : (msg) => console.log(`[collector] ${msg}`)
   const keyList = keys || demoKeys(join(dataDir, 'demo-keys.json'))
   const collector = createCollector({ dataDir, keys: keyList, log, clickhouse, routes })
@@ -43,6 +44,7 @@ export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = roo
       resolve({
         port: actual,
         url: `http://${host}:${actual}/demo.html?${query}`,
+        insightsUrl: `http://${host}:${actual}/insights/?read_key=${encodeURIComponent(readKeys[0] || '')}`,
         writeKey: writeKeys[0],
         readKey: readKeys[0],
         collector,
@@ -67,6 +69,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) == process.argv[1]) {
     process.exit(1)
   })
   console.log(`\nLumina demo: ${demo.url}`)
+  console.log(`Insights:    ${demo.insightsUrl}`)
   console.log(`Project ${demo.collector.keys.entries[0].project}: write key ${demo.writeKey} (public, in pages), read key ${demo.readKey} (secret: live feed, insights)`)
   console.log(`Events are stored in ${demo.collector.file}. Ctrl+C stops.\n`)
   const stop = async () => {
