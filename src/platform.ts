@@ -22,5 +22,9 @@ export const browserPlatform = (): Platform => {
     clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
     isOnline: () => nav?.onLine !== false,
     hash,
+    gzip:
+      typeof CompressionStream == 'function'
+        ? (text) => new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
+        : undefined,
   }
 }
