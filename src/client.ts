@@ -95,7 +95,17 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     const outbox = createOutbox(localKV, platform.now, droppedLine)
     transport = createTransport(config, platform, outbox, debug)
     pageHide = createPageHide(platform, outbox, transport, debug)
-    host = { config, platform, ui, debug, safeCall, sampled, feedback, onHide: pageHide._register, emit: (fields, rate) => emit('turn', fields, rate) }
+    host = {
+      config,
+      platform,
+      ui,
+      debug,
+      safeCall,
+      sampled,
+      feedback,
+      onHide: pageHide._register,
+      emit: (fields, rate) => emit('turn', fields, rate),
+    }
     const hidden = () => {
       session._save() // the turn counter, written here rather than per turn
       pageHide._hide()

@@ -67,7 +67,14 @@ export const cookieStorage = (doc: Document, domain?: string, secure?: boolean):
   return {
     // The value after the last `; key=` (cookies are separated by '; '), up to the next ';'.
     // Browsers list cookies of one path oldest first (RFC 6265 5.4): the last is the newest.
-    getItem: (key) => decodeURIComponent(('; ' + doc.cookie).split('; ' + key + '=').slice(1).pop()?.split(';')[0] ?? '') || null,
+    getItem: (key) =>
+      decodeURIComponent(
+        ('; ' + doc.cookie)
+          .split('; ' + key + '=')
+          .slice(1)
+          .pop()
+          ?.split(';')[0] ?? '',
+      ) || null,
     setItem: (key, value) => write(key, value, 31536000),
     removeItem: (key) => write(key, '', 0),
   }

@@ -1,19 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createLumina } from '../../src/client'
 import { fakeBrowser, oneTurn, tick } from '../helpers'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-  vi.restoreAllMocks()
-})
 
 describe('init', () => {
   it('calls before init are held and run in order after it', async () => {
     const b = fakeBrowser()
-    const lumina = createLumina({ fetch: b.net.fetch, localStorage: () => b.local, sessionStorage: () => b.session, document: b.doc as any, window: b.win as any })
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
     const order: string[] = []
     const ui = { identify: (id: string) => order.push('identify:' + id), reset: () => order.push('reset') }
     const first = lumina.identify('early_user')
@@ -58,7 +56,13 @@ describe('init', () => {
   ])('bad config %j: one console error naming "%s", then a harmless no-op', async (config, option) => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const b = fakeBrowser()
-    const lumina = createLumina({ fetch: b.net.fetch, localStorage: () => b.local, sessionStorage: () => b.session, document: b.doc as any, window: b.win as any })
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
     const held = lumina.session.start()
     lumina.init(config as any)
     expect(error).toHaveBeenCalledTimes(1)
@@ -90,11 +94,14 @@ describe('init', () => {
 
   it('never rejects at the host page when its own machinery fails', async () => {
     const b = fakeBrowser()
-    const lumina = b.sdk({}, {
-      fetch: () => {
-        throw new Error('fetch itself threw')
+    const lumina = b.sdk(
+      {},
+      {
+        fetch: () => {
+          throw new Error('fetch itself threw')
+        },
       },
-    })
+    )
     await oneTurn(lumina)
     const done = lumina.flush()
     await tick(3000)
@@ -106,7 +113,13 @@ describe('init faults', () => {
   it('init after a rejected init: the first valid config configures the SDK', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const b = fakeBrowser()
-    const lumina = createLumina({ fetch: b.net.fetch, localStorage: () => b.local, sessionStorage: () => b.session, document: b.doc as any, window: b.win as any })
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
     const held = lumina.session.start()
     lumina.init(null as any)
     expect(error).toHaveBeenCalledTimes(1)
@@ -125,7 +138,13 @@ describe('init faults', () => {
   it('a config whose getter throws is rejected with one error; a valid init after it works', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const b = fakeBrowser()
-    const lumina = createLumina({ fetch: b.net.fetch, localStorage: () => b.local, sessionStorage: () => b.session, document: b.doc as any, window: b.win as any })
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
     const hostile = {
       writeKey: 'wk',
       get endpoint(): string {
@@ -133,7 +152,18 @@ describe('init faults', () => {
       },
     }
     expect(() => lumina.init(hostile)).not.toThrow()
-    expect(() => lumina.init(new Proxy({}, { ownKeys: () => { throw new Error('trap') } }) as any)).not.toThrow()
+    expect(() =>
+      lumina.init(
+        new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw new Error('trap')
+            },
+          },
+        ) as any,
+      ),
+    ).not.toThrow()
     expect(error).toHaveBeenCalledTimes(2)
     lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.test' })
     await oneTurn(lumina)
@@ -153,10 +183,15 @@ describe('quiet load', () => {
     b.win.dispatchEvent(new Event('pageshow')) // every load fires one
     return lumina
   }
-  const touched = (b: ReturnType<typeof fakeBrowser>) => ({ local: b.local.ops, session: b.session.ops, cookieReads: b.doc.cookieReads, cookieWrites: b.doc.cookieWrites })
+  const touched = (b: ReturnType<typeof fakeBrowser>) => ({
+    local: b.local.ops,
+    session: b.session.ops,
+    cookieReads: b.doc.cookieReads,
+    cookieWrites: b.doc.cookieWrites,
+  })
   const writes = (ops: string[]) => ops.filter((op) => !op.startsWith('get:'))
 
-  it('init and the load\'s pageshow touch no cookie and no storage', async () => {
+  it("init and the load's pageshow touch no cookie and no storage", async () => {
     const b = fakeBrowser()
     load(b)
     expect(touched(b)).toEqual({ local: [], session: [], cookieReads: 0, cookieWrites: [] })
@@ -226,6 +261,8 @@ describe('debug', () => {
     lumina.session.clear()
     await lumina.identify('u1')
     const names = log.mock.calls.map((c) => c[1])
-    for (const n of ['reset', 'session.clear', 'identify']) expect(names).toContain(n)
+    for (const n of ['reset', 'session.clear', 'identify']) {
+      expect(names).toContain(n)
+    }
   })
 })

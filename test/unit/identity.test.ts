@@ -1,14 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import Ajv2020 from 'ajv/dist/2020'
 import schema from '../../schema/event.schema.json'
 import { fakeBrowser, oneTurn } from '../helpers'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
 
 /** The schema's complaints about one line: none when it is valid. */
 const checkSchema = new Ajv2020({ strict: false }).compile(schema)
@@ -83,7 +76,13 @@ describe('identify and reset', () => {
     const s1 = await lumina.session.start()
     await lumina.identify('user_1', { plan: 'pro', fn: () => 1 })
     expect(b.net.events()).toHaveLength(1)
-    expect(b.net.events()[0]).toMatchObject({ name: 'identify', user_id: 'user_1', previous_id: anon, distinct_id: 'user_1', properties: { plan: 'pro' } })
+    expect(b.net.events()[0]).toMatchObject({
+      name: 'identify',
+      user_id: 'user_1',
+      previous_id: anon,
+      distinct_id: 'user_1',
+      properties: { plan: 'pro' },
+    })
     expect(lumina.isAnonymous()).toBe(false)
     expect((await lumina.session.start()).sessionId).toBe(s1.sessionId)
   })
@@ -204,7 +203,9 @@ describe('identity faults', () => {
     await lumina.flush()
     const events = b.net.events()
     expect(events.map((e) => e.name)).toEqual(['identify', 'turn'])
-    for (const e of events) expect(schemaErrors(e)).toEqual([])
+    for (const e of events) {
+      expect(schemaErrors(e)).toEqual([])
+    }
     expect(lumina.getDistinctId()).toBe('u'.repeat(400))
   })
 

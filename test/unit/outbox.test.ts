@@ -1,12 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fakeBrowser, oneTurn, tick } from '../helpers'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
 
 describe('outbox faults', () => {
   it.each(['-5', '2.5', '1e400', 'abc', '0x10', ' 7'])('a poisoned lumina_dropped (%s) is discarded, never reported', async (stored) => {
@@ -25,6 +18,11 @@ describe('outbox faults', () => {
     await oneTurn(lumina)
     await lumina.flush()
     await tick(0)
-    expect(b.net.events().filter((e) => e.name == 'dropped').map((e) => e.dropped)).toEqual([7])
+    expect(
+      b.net
+        .events()
+        .filter((e) => e.name == 'dropped')
+        .map((e) => e.dropped),
+    ).toEqual([7])
   })
 })
