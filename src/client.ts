@@ -91,7 +91,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   const setup = (resolvedConfig: ResolvedConfig) => {
     config = resolvedConfig
     ui = config.uiAnalytics
-    const droppedLine = (dropped: number) => serialize(envelope('dropped', { dropped }, platform.now(), identity._get(), undefined))
+    const droppedLine = (fields: Record<string, unknown>) => serialize(envelope('dropped', fields, platform.now(), identity._get(), undefined))
     const outbox = createOutbox(localKV, platform.now, droppedLine)
     transport = createTransport(config, platform, outbox, debug)
     pageHide = createPageHide(platform, outbox, transport, debug)
@@ -231,7 +231,9 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
         identity._set(distinctId)
         emit('identify', { user_id: distinctId, previous_id: previous, properties: jsonSafe(properties || {}) })
         safeCall(ui, 'identify', userId, properties)
-        return transport._flush()
+        // sends at once, but resolves now: a collector that never answers must not hold the page's await
+        transport._flush()
+        return resolved
       },
       resolved,
     ),

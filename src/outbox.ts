@@ -4,8 +4,8 @@ import { utf8Bytes } from './lib/json-safe'
 /** localStorage key of the persisted queue: NDJSON, one unconfirmed event a line. */
 export const OUTBOX_KEY = 'lumina_outbox'
 /**
- * How many events pages dropped for the bounds and did not report yet: a page hands its
- * count over here when it persists, and the next batch of any tab claims it (so a count
+ * What pages dropped and did not report yet, by reason (JSON, e.g. `{"bound":3}`): a page hands
+ * its counts over here when it persists, and the next batch of any tab claims them (so a count
  * shared by two tabs is reported once).
  */
 export const DROPPED_KEY = 'lumina_dropped'
@@ -14,15 +14,28 @@ export const DROPPED_KEY = 'lumina_dropped'
 const MAX_EVENTS = 1000
 const MAX_BYTES = 1 << 20
 const MAX_AGE_MS = 7 * 864e5
-/** Past this many, the set of confirmed ids starts again (it only guards merges from storage). */
-const MAX_CONFIRMED = 5000
+/** Past this many, the ids this page confirmed or dropped are written out and forgotten. */
+const MAX_GONE = 5000
 
-/** Where an entry is: waiting, in a normal POST, in a keepalive request, or handed to sendBeacon (unconfirmable). */
+/**
+ * Why events were lost, as the `dropped` report's `reasons` counts them: the queue's bound
+ * (1,000 events / 1 MiB, oldest first), the 7-day expiry, the ingest rejecting the line (never
+ * resent), and localStorage too full to keep it at a persist.
+ */
+export type DropReason = 'bound' | 'expired' | 'rejected' | 'storage'
+export type DropCounts = Partial<Record<DropReason, number>>
+const REASONS: DropReason[] = ['bound', 'expired', 'rejected', 'storage']
+
+/**
+ * Where an entry is: waiting, in a normal POST, in a keepalive request, handed to sendBeacon
+ * (unconfirmable), or dropped and counted while in flight (a retry must not send it as well).
+ */
 export const WAITING = 0
 export const SENDING = 1
 export const KEEPALIVE = 2
 export const BEACONED = 3
-export type EntryState = typeof WAITING | typeof SENDING | typeof KEEPALIVE | typeof BEACONED
+export const DROPPED = 4
+export type EntryState = typeof WAITING | typeof SENDING | typeof KEEPALIVE | typeof BEACONED | typeof DROPPED
 
 export interface Entry {
   _id: string
@@ -31,17 +44,59 @@ export interface Entry {
   _bytes: number
   _ts: number
   _state: EntryState
+  /** A `dropped` report: never evicted by the bounds (it carries the count of what was). */
+  _report: boolean
 }
 
-/** Our lines start with `{"id":"<36-char uuid>"`: the id without parsing. */
+/** Our lines start with `{"id":"<36-char uuid>","source":"sdk","name":"…"` (the envelope's order): id and name without parsing. */
 const idOf = (line: string) => line.slice(7, 43)
 const isOurs = (line: string) => line.startsWith('{"id":"')
-const entryOf = (line: string, ts: number): Entry => ({ _id: idOf(line), _line: line, _bytes: utf8Bytes(line) + 1, _ts: ts, _state: WAITING })
+const isReport = (line: string) => line.startsWith('","source":"sdk","name":"dropped"', 43)
+const entryOf = (line: string, ts: number): Entry => ({
+  _id: idOf(line),
+  _line: line,
+  _bytes: utf8Bytes(line) + 1,
+  _ts: ts,
+  _state: WAITING,
+  _report: isReport(line),
+})
 
-/** A stored drop count: a whole number written by `persist`; anything else (-5, 2.5, 1e400) is discarded. */
-const storedCount = (kv: KV) => {
+/** A whole count, 1 to 10^9 (a poisoned store's -5, 2.5 or 1e400 is not one). */
+const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) < 1e9
+
+/**
+ * The stored drop counts; anything that is not what `persist` writes is discarded. A bare
+ * whole number (what earlier versions wrote) counts for the bound.
+ */
+const storedCounts = (kv: KV): DropCounts => {
   const value = kv.get(DROPPED_KEY) || ''
-  return /^\d{1,9}$/.test(value) ? +value : 0
+  const counts: DropCounts = {}
+  if (/^\d{1,9}$/.test(value)) {
+    counts.bound = +value
+  } else if (value[0] == '{') {
+    try {
+      const parsed = JSON.parse(value)
+      for (const reason of REASONS) {
+        if (isCount(parsed[reason])) {
+          counts[reason] = parsed[reason]
+        }
+      }
+    } catch {}
+  }
+  return counts
+}
+
+/** Adds `more` into `counts`. Returns the total of `counts`. */
+const addCounts = (counts: DropCounts, more: DropCounts) => {
+  let total = 0
+  for (const reason of REASONS) {
+    const n = (counts[reason] || 0) + (more[reason] || 0)
+    if (n) {
+      counts[reason] = n
+      total += n
+    }
+  }
+  return total
 }
 
 /** A request body: one line per entry. */
@@ -49,22 +104,28 @@ export const bodyOf = (batch: Entry[]) => batch.map((e) => e._line).join('\n') +
 
 /**
  * The outbox: the queue of unconfirmed events, in order, mirrored to localStorage (`persist`).
- * Nothing leaves it until a response confirms it (`confirm`); what the bounds drop is counted
- * and reported first in the next batch, as a line `droppedLine` builds. What earlier pages (or
- * other tabs) left unconfirmed is taken over when the outbox is first used (not at creation:
- * init reads no storage).
+ * Nothing leaves it until a response confirms it (`confirm`); what is lost (the bounds, the
+ * expiry, a full localStorage, lines the ingest rejected) is counted by reason and reported in
+ * a line `droppedLine` builds, one report at a time, which the bounds never evict. What earlier
+ * pages (or other tabs) left unconfirmed is taken over when the outbox is first used (not at
+ * creation: init reads no storage).
  */
-export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: number) => string) => {
-  /** Unconfirmed events, oldest first. */
+export const createOutbox = (kv: KV, now: () => number, droppedLine: (fields: { dropped: number; reasons: DropCounts }) => string) => {
+  /** Unconfirmed events, oldest first (the `dropped` report goes at the head). */
   let entries: Entry[] = []
   /** UTF-8 bytes of all entries. */
   let totalBytes = 0
-  /** This page's drops not yet reported nor handed to storage. */
-  let dropped = 0
-  /** Ids this page saw confirmed: a merge must not bring them back from storage. */
-  let confirmed = new Set<string>()
-  /** Whether storage may hold lines: confirmations must then be written through. */
+  /** This page's losses not yet reported nor handed to storage. */
+  let dropped: DropCounts = {}
+  /**
+   * Ids this page confirmed or dropped since it last wrote storage: a merge must not bring
+   * them back from lines storage still holds.
+   */
+  let gone = new Set<string>()
+  /** Whether storage may hold lines: confirmations and drops must then be written through. */
   let stored = false
+  /** Other tabs' lines this page cut from storage for the bound: counted once, though a live tab writes them again. */
+  let cutOthers = new Set<string>()
 
   /** Queues an entry at the end, or at the head (the `dropped` report goes first). */
   const add = (e: Entry, head?: boolean) => {
@@ -76,50 +137,139 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
     totalBytes += e._bytes
   }
 
-  const overBounds = () => entries.length > MAX_EVENTS || totalBytes > MAX_BYTES || entries[0]._ts < now() - MAX_AGE_MS
+  /** Counts `n` lost events. */
+  const count = (reason: DropReason, n = 1) => {
+    dropped[reason] = (dropped[reason] || 0) + n
+  }
 
-  /** Drops the oldest beyond the bounds, counting them. */
+  /** Drops the oldest event (never a report) while one is expired or the queue is over its bounds, counting each. */
   const enforce = () => {
-    while (entries[0] && overBounds()) {
-      totalBytes -= entries.shift()!._bytes
-      dropped++
+    for (;;) {
+      let i = 0
+      while (entries[i]?._report) {
+        i++
+      }
+      const e = entries[i]
+      const expired = e && e._ts < now() - MAX_AGE_MS
+      if (!e || !(expired || entries.length > MAX_EVENTS || totalBytes > MAX_BYTES)) {
+        return
+      }
+      entries.splice(i, 1)
+      totalBytes -= e._bytes
+      e._state = DROPPED
+      if (stored) {
+        gone.add(e._id)
+      }
+      count(expired ? 'expired' : 'bound')
     }
   }
 
   /**
-   * Writes every unconfirmed entry to localStorage, keeping lines other tabs wrote that this
-   * page has not seen confirmed (only their ids are read: no parse on the hide path). Synchronous.
+   * Writes every unconfirmed entry to localStorage, with the lines other tabs wrote that this
+   * page has not confirmed or dropped (only their ids are read: no parse on the hide path), in
+   * at most one bound: other tabs' oldest lines beyond it are dropped and counted (once). Then
+   * hands this page's drop counts over. When storage cannot hold it all (quota) it keeps the
+   * newest that fit; at page hide (`hiding`) what it cuts is dropped from memory too and
+   * counted, as a page that dies next would lose it uncounted. Synchronous.
    */
-  const persist = () => {
-    const ours = new Set(entries.map((e) => e._id))
-    const others = (kv.get(OUTBOX_KEY) || '').split('\n').filter((l) => isOurs(l) && !ours.has(idOf(l)) && !confirmed.has(idOf(l)))
-    let lines = others.concat(entries.map((e) => e._line))
-    if (dropped) {
-      // handed over even if storage refuses: the store's memory fallback keeps it for this page
-      kv.set(DROPPED_KEY, '' + (storedCount(kv) + dropped))
-      dropped = 0
+  const persist = (hiding?: boolean) => {
+    const ours = new Set<string>()
+    let bytes = 0
+    for (const e of entries) {
+      ours.add(e._id)
+      bytes += e._bytes
+    }
+    const others: string[] = []
+    const stale = (kv.get(OUTBOX_KEY) || '').split('\n')
+    // newest first, so the oldest are the ones beyond the bound
+    for (let i = stale.length - 1; i >= 0; i--) {
+      const line = stale[i]
+      const id = idOf(line)
+      if (isOurs(line) && !ours.has(id) && !gone.has(id)) {
+        const size = utf8Bytes(line) + 1
+        if (isReport(line) || (ours.size + others.length < MAX_EVENTS && bytes + size <= MAX_BYTES)) {
+          others.unshift(line)
+          bytes += size
+        } else if (!cutOthers.has(id)) {
+          cutOthers.add(id)
+          count('bound')
+        }
+      }
+    }
+    // reports are never cut: they carry the counts
+    const reports: string[] = []
+    const rest: string[] = []
+    for (const line of others.concat(entries.map((e) => e._line))) {
+      if (isReport(line)) {
+        reports.push(line)
+      } else {
+        rest.push(line)
+      }
+    }
+    const base = storedCounts(kv)
+    let cut = 0
+    let lines = reports.concat(rest)
+    let written = false
+    for (;;) {
+      lines = reports.concat(rest.slice(cut))
+      const counts: DropCounts = { ...base }
+      const total = addCounts(counts, hiding && cut ? { ...dropped, storage: (dropped.storage || 0) + cut } : dropped)
+      let outboxWritten = true
+      if (lines[0]) {
+        outboxWritten = kv.set(OUTBOX_KEY, lines.join('\n'))
+      } else {
+        kv.remove(OUTBOX_KEY)
+      }
+      written = outboxWritten && (!total || kv.set(DROPPED_KEY, JSON.stringify(counts)))
+      if (written || cut == rest.length) {
+        break
+      }
+      // QuotaExceededError: keep the newest 7/8, and again, until it fits
+      cut += Math.ceil((rest.length - cut) / 8)
+    }
+    if (!written) {
+      // nothing fits (storage is unusable): memory keeps it all, the store's memory fallback the counts
+      const counts = { ...base }
+      if (addCounts(counts, dropped)) {
+        kv.set(DROPPED_KEY, JSON.stringify(counts))
+      }
+      dropped = {}
+      stored = true
+      return
+    }
+    dropped = {}
+    if (hiding && cut) {
+      const cutIds = new Set(rest.slice(0, cut).map(idOf))
+      const kept: Entry[] = []
+      for (const e of entries) {
+        if (cutIds.has(e._id)) {
+          totalBytes -= e._bytes
+          e._state = DROPPED
+        } else {
+          kept.push(e)
+        }
+      }
+      entries = kept
     }
     stored = lines.length > 0
-    if (!stored) {
-      kv.remove(OUTBOX_KEY)
-    }
-    // QuotaExceededError: keep the newest half, and again (memory still holds them all).
-    while (lines.length && !kv.set(OUTBOX_KEY, lines.join('\n'))) {
-      lines = lines.slice(lines.length >> 1 || 1)
+    gone = new Set()
+    if (cutOthers.size > MAX_GONE) {
+      cutOthers = new Set()
     }
   }
 
   /** Removes entries a response confirmed (or that must never be sent again). */
   const confirm = (done: Entry[]) => {
-    if (confirmed.size > MAX_CONFIRMED) {
-      confirmed = new Set()
-    }
+    const ids = new Set<string>()
     for (const e of done) {
-      confirmed.add(e._id)
+      ids.add(e._id)
+      if (stored) {
+        gone.add(e._id)
+      }
     }
     const kept: Entry[] = []
     for (const e of entries) {
-      if (confirmed.has(e._id)) {
+      if (ids.has(e._id)) {
         totalBytes -= e._bytes
       } else {
         kept.push(e)
@@ -140,13 +290,20 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
     }
   }
 
-  /** The next batch of waiting entries, up to `maxBytes` (at least one), with the `dropped` report first. */
+  /**
+   * The next batch of waiting entries, up to `maxBytes` (at least one), with the `dropped` report
+   * first. One report at a time: while one is unconfirmed, new counts wait for it (a report
+   * is sent again unchanged, with its id, so the ingest keeps it once).
+   */
   const take = (maxBytes: number): Entry[] => {
-    const count = dropped + storedCount(kv)
-    if (count) {
-      add(entryOf(droppedLine(count), now()), true)
-      dropped = 0
-      kv.remove(DROPPED_KEY)
+    if (!entries.some((e) => e._report)) {
+      const counts = storedCounts(kv)
+      const total = addCounts(counts, dropped)
+      if (total) {
+        add(entryOf(droppedLine({ dropped: total, reasons: counts }), now()), true)
+        dropped = {}
+        kv.remove(DROPPED_KEY)
+      }
     }
     const batch: Entry[] = []
     let size = 0
@@ -189,6 +346,10 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
     }
     stored = restored.length > 0
     enforce()
+    if (gone.size) {
+      // what the load dropped (expired, over the bound) leaves storage now: counted once, never sent again
+      persist()
+    }
     return stored
   }
 
@@ -199,6 +360,9 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
       load()
       add(entryOf(line, ts))
       enforce()
+      if (gone.size > MAX_GONE) {
+        persist()
+      }
     },
     /** Unconfirmed entries, oldest first (read only). */
     _entries: () => entries,
@@ -209,9 +373,12 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
     },
     _confirm: confirm,
     _release: release,
-    _persist() {
+    /** Counts `n` events lost for `reason` (e.g. lines the ingest rejected). */
+    _count: count,
+    /** Writes storage (see persist); `hiding`: the page-hide path, which counts what storage cannot keep. */
+    _persist(hiding?: boolean) {
       load()
-      persist()
+      persist(hiding)
     },
   }
 }

@@ -24,7 +24,9 @@ export const createPageHide = (platform: Platform, outbox: Outbox, transport: Tr
   let keepaliveBytes = 0
 
   /** Hands entries to sendBeacon; a `false` means over quota: they wait for the next chance. */
-  const beacon = (batch: Entry[]) => {
+  const beacon = (all: Entry[]) => {
+    // lines dropped meanwhile (a full storage at a later hide) are counted: never sent as well
+    const batch = all.filter((e) => e._state == KEEPALIVE)
     let queued = false
     try {
       queued = !!p.sendBeacon?.(hideUrl, bodyOf(batch))
@@ -48,10 +50,12 @@ export const createPageHide = (platform: Platform, outbox: Outbox, transport: Tr
       return
     }
     keepaliveBytes += bytes
-    transport._post(batch, true).then(([status]) => {
+    transport._post(batch, true).then(([status, , rejected]) => {
       keepaliveBytes -= bytes
-      if (isOk(status) || isHopeless(status)) {
-        outbox._confirm(batch)
+      if (isOk(status)) {
+        transport._settle(batch, rejected)
+      } else if (isHopeless(status)) {
+        transport._settle(batch, batch.filter((e) => !e._report).length)
       } else if (!status) {
         beacon(batch)
       } else {
@@ -63,7 +67,7 @@ export const createPageHide = (platform: Platform, outbox: Outbox, transport: Tr
 
   /** Persists everything unconfirmed first, then sends what fits in the keepalive budget. */
   const send = () => {
-    outbox._persist()
+    outbox._persist(true)
     if (transport._refused()) {
       return
     }
@@ -105,11 +109,21 @@ export const createPageHide = (platform: Platform, outbox: Outbox, transport: Tr
     /** The page is hidden: run the reports, then send. */
     _hide() {
       hidden = true
-      reports.forEach((report) => report())
+      // one report that throws (an event no code path foresaw) must not stop the others, nor the outbox write
+      reports.forEach((report) => {
+        try {
+          report()
+        } catch (e) {
+          debug('page hide report failed', e)
+        }
+      })
       send()
     },
+    /** Shown again: what went to sendBeacon goes again by the normal path (a beacon queued offline may never have left; the ingest drops duplicates). */
     _show() {
       hidden = false
+      outbox._release(outbox._entries(), BEACONED)
+      transport._wake()
     },
     /** After an event was queued: while hidden, it goes out at once. */
     _queued() {

@@ -22,5 +22,10 @@ export const browserPlatform = (): Platform => {
     clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
     isOnline: () => nav?.onLine !== false,
     hash,
+    // a page with what it takes (CompressionStream, a Blob that streams); a server sends plain
+    gzip:
+      w && typeof CompressionStream == 'function' && typeof Blob.prototype.stream == 'function'
+        ? (text) => new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
+        : undefined,
   }
 }

@@ -1,7 +1,7 @@
 import type { Platform } from './types'
 import type { ResolvedConfig } from './config'
 import type { Log } from './lib/log'
-import { bodyOf, type Entry, type Outbox } from './outbox'
+import { BEACONED, bodyOf, DROPPED, type Entry, type Outbox } from './outbox'
 
 const BACKOFF_START_MS = 5000
 /** The longest wait: the backoff cap, and the most a Retry-After may impose. */
@@ -23,8 +23,36 @@ const retryAfterMs = (header: string | null | undefined, now: number): number =>
 }
 
 /**
- * The sender of the outbox while the page lives: batched NDJSON POSTs, one at a time, with
- * fast retries, then exponential backoff, Retry-After, 413 splits and 401/403 pauses.
+ * How many lines of `batch` a 2xx answer lists as rejected, each logged: `rejected_count`, or
+ * `rejected` as a count or as a list of `{ line | id, reason | error }` (`line` counts from 1).
+ * A rejected `dropped` report is not counted again (it would report itself forever).
+ */
+const rejectedIn = (text: string, batch: Entry[], debug: Log): number => {
+  let n = 0
+  try {
+    const answer = JSON.parse(text)
+    const list = answer.rejected
+    n = +answer.rejected_count || (Array.isArray(list) ? list.length : +list) || 0
+    if (Array.isArray(list)) {
+      for (const r of list) {
+        const e = r?.id ? batch.find((x) => x._id == r.id) : batch[r?.line - 1]
+        debug('rejected by the ingest:', r?.reason || r?.error, e ? e._line.slice(0, 200) : r)
+        if (e?._report) {
+          n--
+        }
+      }
+    }
+  } catch {}
+  return Math.max(0, Math.min(Math.floor(n) || 0, batch.length))
+}
+
+/** The lines of a batch that carry events (not a `dropped` report). */
+const eventsIn = (batch: Entry[]) => batch.filter((e) => !e._report).length
+
+/**
+ * The sender of the outbox while the page lives: batched NDJSON POSTs, one at a time,
+ * gzip-compressed where the platform can, with fast retries, then exponential backoff,
+ * Retry-After, 413 splits and 401/403 pauses.
  */
 export const createTransport = (config: ResolvedConfig, platform: Platform, outbox: Outbox, debug: Log) => {
   const p = platform
@@ -38,9 +66,11 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
   /** 401/403: the key is refused; nothing more is sent from this page. */
   let unauthorized = false
   let backoffMs = BACKOFF_START_MS
-  /** Time before which no automatic send starts (backoff, Retry-After). */
+  /** Time before which no send starts, not even an explicit flush() (backoff, Retry-After). */
   let holdUntil = 0
   let timer: unknown
+  /** Whether batches go gzip-compressed: until an ingest shows it cannot take them. */
+  let compress = !!p.gzip
 
   const sleep = (ms: number) => new Promise<void>((resolve) => p.setTimeout(resolve, ms))
 
@@ -48,6 +78,7 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
     p.clearTimeout(timer)
     timer = p.setTimeout(() => {
       timer = undefined
+      holdUntil = 0 // the one timer runs at the end of any hold
       flush()
     }, ms)
   }
@@ -59,24 +90,26 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
     }
   }
 
-  /** One request: [status (0: failed), Retry-After]. `keepalive`: the page-hide form. */
-  const post = async (batch: Entry[], keepalive?: boolean): Promise<[number, string?]> => {
+  /**
+   * One request: [status (0: failed), Retry-After, lines the ingest rejected]. `keepalive`: the
+   * page-hide form (synchronous until the request starts, so never compressed); `zipped`: gzip.
+   */
+  const post = async (batch: Entry[], keepalive?: boolean, zipped?: boolean): Promise<[number, string?, number?]> => {
     const abort = new AbortController()
     const t = p.setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS)
     try {
-      const res = await p.fetch!(keepalive ? hideUrl : url, {
-        method: 'POST',
-        body: bodyOf(batch),
-        credentials: 'omit',
-        keepalive,
-        signal: abort.signal,
-        headers: keepalive
-          ? { 'Content-Type': 'text/plain;charset=UTF-8' } // CORS-safelisted: no preflight at unload
-          : { 'Content-Type': 'application/x-ndjson', 'X-Api-Key': config.writeKey },
-      })
+      let body: BodyInit = bodyOf(batch)
+      const headers: Record<string, string> = keepalive
+        ? { 'Content-Type': 'text/plain;charset=UTF-8' } // CORS-safelisted: no preflight at unload
+        : { 'Content-Type': 'application/x-ndjson', 'X-Api-Key': config.writeKey }
+      if (zipped) {
+        body = await p.gzip!(body)
+        headers['Content-Encoding'] = 'gzip'
+      }
+      const res = await p.fetch!(keepalive ? hideUrl : url, { method: 'POST', body, credentials: 'omit', keepalive, signal: abort.signal, headers })
       // The keepalive quota share comes back only once the body is read to the end.
-      await res.text().catch(() => '')
-      return [res.status, res.headers?.get('Retry-After') || '']
+      const text = await res.text().catch(() => '')
+      return [res.status, res.headers?.get('Retry-After') || '', isOk(res.status) ? rejectedIn(text, batch, debug) : 0]
     } catch (e) {
       debug('send failed', e)
       return [0]
@@ -85,15 +118,43 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
     }
   }
 
+  /** The ingest answered for good: its rejected lines are counted as dropped (never resent), the batch leaves the outbox. */
+  const settle = (batch: Entry[], rejected = 0) => {
+    if (rejected) {
+      debug('dropped', rejected, 'rejected by the ingest')
+      outbox._count('rejected', rejected)
+    }
+    outbox._confirm(batch)
+  }
+
   /** Sends one batch with fast retries. Returns false when sending must stop for now. */
   const sendBatch = async (batch: Entry[]): Promise<boolean> => {
+    /** A compressed attempt failed in a way a plain one may not (an ingest without gzip, a preflight without Content-Encoding). */
+    let zipFailed = false
     for (let attempt = 0; ; attempt++) {
-      const [status, retryAfter] = await post(batch)
+      // lines dropped meanwhile (the bounds, a full storage) are counted: never sent as well
+      batch = batch.filter((e) => e._state != DROPPED)
+      if (!batch[0]) {
+        return true
+      }
+      // every other attempt goes plain, so an ingest that cannot take gzip still gets the batch
+      const zipped = compress && !(attempt & 1)
+      const [status, retryAfter, rejected] = await post(batch, false, zipped)
       if (isOk(status)) {
-        outbox._confirm(batch)
+        if (zipFailed && !zipped) {
+          compress = false
+          debug('gzip refused by the ingest; sending plain')
+        }
+        settle(batch, rejected)
         backoffMs = BACKOFF_START_MS
         debug('sent', batch.length)
         return true
+      }
+      if (zipped && (!status || status == 415 || isHopeless(status))) {
+        zipFailed = true
+        if (status) {
+          continue // an answer, not a network failure: plain at once
+        }
       }
       if (status == 413 && batch[1]) {
         const rest = batch.splice(batch.length >> 1)
@@ -105,7 +166,7 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
       }
       if (isHopeless(status) || status == 413) {
         debug('dropped', batch.length, 'refused with', status)
-        outbox._confirm(batch)
+        settle(batch, eventsIn(batch))
         return true
       }
       if (status == 401 || status == 403) {
@@ -115,17 +176,13 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
         unauthorized = true
         break
       }
-      const wait = status == 429 || status == 503 ? retryAfterMs(retryAfter, p.now()) : NaN
-      if (wait >= 0) {
+      const retryAfterWait = status == 429 || status == 503 ? retryAfterMs(retryAfter, p.now()) : NaN
+      if (attempt > 2 || !p.isOnline() || retryAfterWait >= 0) {
+        // Retry-After can lengthen the wait, never shorten it below the backoff (0 or a past date would retry at once, forever)
+        const wait = Math.max(backoffMs, retryAfterWait || 0)
         holdUntil = p.now() + wait
-        outbox._release(batch)
         schedule(wait)
-        return false
-      }
-      if (attempt > 2 || !p.isOnline()) {
-        holdUntil = p.now() + backoffMs
-        schedule(backoffMs)
-        debug('backing off', backoffMs)
+        debug('backing off', wait)
         backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS)
         break
       }
@@ -136,7 +193,7 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
     return false
   }
 
-  const canSend = () => !unauthorized && !!p.fetch && p.isOnline()
+  const canSend = () => !unauthorized && !!p.fetch && p.isOnline() && p.now() >= holdUntil
 
   const drain = async () => {
     do {
@@ -185,12 +242,14 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
     _flush: flush,
     _wake: wake,
     _post: post,
+    _settle: settle,
     _hideUrl: hideUrl,
     /** Whether the collector refused the write key (401/403): nothing more is sent. */
     _refused: () => unauthorized,
-    /** Sends what is waiting once the browser is back online. */
+    /** Back online: sends what is waiting, and again what went to sendBeacon meanwhile (it may never have left; the ingest drops duplicates). */
     _online() {
       holdUntil = 0
+      outbox._release(outbox._entries(), BEACONED)
       flush()
     },
   }

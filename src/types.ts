@@ -80,6 +80,8 @@ export interface Platform {
   isOnline: () => boolean
   /** SHA-256 hex of a text (the chat input's salted hashes); never rejects. */
   hash: (text: string) => Promise<string>
+  /** gzip of a request body (`CompressionStream`); absent where there is none: batches then go plain. */
+  gzip?: (text: string) => Promise<ArrayBuffer>
 }
 
 /** An event line on the wire, before serialisation. */

@@ -1,4 +1,5 @@
 import { vi } from 'vitest'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { createLumina } from '../src/client'
 import type { LuminaConfig, Platform } from '../src/types'
 
@@ -77,7 +78,7 @@ export interface Sent {
   via: 'fetch' | 'beacon'
 }
 
-type Reply = number | 'network' | 'hang' | { status: number; headers?: Record<string, string> }
+type Reply = number | 'network' | 'hang' | { status: number; headers?: Record<string, string>; body?: string }
 type Replies = Reply | Promise<Reply>
 
 /**
@@ -96,14 +97,17 @@ export const fakeNetwork = () => {
     return req
   }
   const fetch = vi.fn(async (url: string | URL | Request, init: RequestInit = {}) => {
-    const req = record(String(url), String(init.body), 'fetch', !!init.keepalive, { ...(init.headers as Record<string, string>) })
+    const sentHeaders = { ...(init.headers as Record<string, string>) }
+    // a gzip body (CompressionStream) is recorded as the collector reads it: decompressed
+    const body = sentHeaders['Content-Encoding'] == 'gzip' ? gunzipSync(Buffer.from(init.body as ArrayBuffer)).toString('utf8') : String(init.body)
+    const req = record(String(url), body, 'fetch', !!init.keepalive, sentHeaders)
     const r = await reply(req)
     if (r == 'network') throw new TypeError('Failed to fetch')
     if (r == 'hang')
       return new Promise<Response>((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
-    const { status, headers } = typeof r == 'number' ? { status: r, headers: {} } : r
+    const { status, headers, body: answer } = typeof r == 'number' ? { status: r, headers: {}, body: undefined } : r
     if (status >= 200 && status < 300) accepted.push(req)
-    return new Response(status == 204 ? null : '{}', { status, headers })
+    return new Response(status == 204 ? null : answer ?? '{}', { status, headers })
   })
   const sendBeacon = vi.fn((url: string, body: string) => {
     const req = record(url, body, 'beacon')
@@ -144,6 +148,8 @@ export const fakeBrowser = (sharedLocal?: MemoryStorage) => {
     document: doc as unknown as Document,
     window: win as unknown as Window,
     isOnline: () => online,
+    // CompressionStream runs on real time, not the fake clock: a test that wants gzip passes one (see zlibGzip)
+    gzip: undefined,
   })
   const browser = {
     local,
@@ -188,6 +194,9 @@ export const fakeBrowser = (sharedLocal?: MemoryStorage) => {
   }
   return browser
 }
+
+/** A gzip for Platform.gzip that settles on the fake clock (zlib, synchronously). */
+export const zlibGzip = (text: string) => Promise.resolve(new Uint8Array(gzipSync(text)).buffer)
 
 /** Lets every pending promise and timer due within `ms` run. */
 export const tick = (ms = 0) => vi.advanceTimersByTimeAsync(ms)

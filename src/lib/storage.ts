@@ -11,9 +11,11 @@ type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
 /**
  * A store behind a memory fallback, each access in its own try/catch (Segment's universal
  * storage). `getStore` is called on each access because merely reading `window.localStorage`
- * throws where storage is blocked.
+ * throws where storage is blocked. Memory answers only for a key whose last write the store
+ * refused: a `null` from a working store is the truth (another tab may have removed the key).
  */
 export const webStore = (getStore: () => StorageLike | null | undefined): KV => {
+  /** Values the store refused (quota, blocked), kept for this page. */
   const memory = new Map<string, string>()
   const use = (f: (s: StorageLike) => unknown): any => {
     try {
@@ -21,14 +23,23 @@ export const webStore = (getStore: () => StorageLike | null | undefined): KV => 
     } catch {}
   }
   return {
-    get: (key) => use((s) => s.getItem(key)) ?? memory.get(key) ?? null,
+    get(key) {
+      if (memory.has(key)) {
+        return memory.get(key)!
+      }
+      return use((s) => s.getItem(key)) ?? null
+    },
     set(key, value) {
-      memory.set(key, value)
-      const stored = use((s) => {
+      const ok = !!use((s) => {
         s.setItem(key, value)
         return true
       })
-      return stored === true
+      if (ok) {
+        memory.delete(key)
+      } else {
+        memory.set(key, value)
+      }
+      return ok
     },
     remove(key) {
       memory.delete(key)

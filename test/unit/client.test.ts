@@ -24,6 +24,7 @@ describe('init', () => {
     const s = await started
     await first
     await second
+    await lumina.flush() // identify() resolves at once, before its send (issue 12 item 7)
     expect(s.sessionId).toMatch(/^[0-9a-f]{32}$/)
     const [a, c] = b.net.events()
     expect(a).toMatchObject({ name: 'identify', user_id: 'early_user' })

@@ -171,14 +171,18 @@ describe('faults', () => {
     expect(Object.values(counts).every((n) => n == 1)).toBe(true)
   })
 
-  it('400 is not retried: the batch is dropped', async () => {
+  it('400 is not retried: the batch is dropped, and counted as rejected', async () => {
     const b = fakeBrowser()
     b.net.reply = () => 400
     const lumina = b.sdk({ debug: false })
     await oneTurn(lumina)
     await lumina.flush()
     await tick(60_000)
-    expect(b.net.sent).toHaveLength(1)
+    const turns = b.net.sent.filter((r) => r.events.some((e) => e.name == 'turn'))
+    expect(turns).toHaveLength(1)
+    // the count goes out next; its own 400 is not counted again (it would report itself forever)
+    expect(b.net.sent.map((r) => r.events[0].name)).toEqual(['turn', 'dropped'])
+    expect(b.net.sent[1].events[0]).toMatchObject({ dropped: 1, reasons: { rejected: 1 } })
     expect(outboxLines(b)).toHaveLength(0)
   })
 
@@ -356,17 +360,18 @@ describe('storage faults', () => {
     expect(b.net.delivered()).toHaveLength(1)
   })
 
-  it('localStorage full (QuotaExceededError): keeps what fits, sends everything', async () => {
+  it('localStorage full (QuotaExceededError): keeps the newest that fit, and counts what the hide path cuts', async () => {
     const b = fakeBrowser()
     b.local.quota = 3000
     b.net.reply = () => 'hang'
+    b.net.beaconAccepts = false
     const lumina = b.sdk()
     for (let i = 0; i < 10; i++) await oneTurn(lumina, (t) => t.annotate({ pad: 'q'.repeat(400) }))
     expect(() => b.hide()).not.toThrow()
     const stored = outboxLines(b)
     expect(stored.length).toBeGreaterThan(0)
     expect(stored.length).toBeLessThan(10)
-    expect(b.net.sent.flatMap((r) => r.ids)).toHaveLength(10)
+    expect(JSON.parse(b.local.getItem('lumina_dropped')!)).toEqual({ storage: 10 - stored.length })
   })
 })
 

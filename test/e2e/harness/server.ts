@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { existsSync, readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { join, resolve } from 'node:path'
 import type { AddressInfo } from 'node:net'
 
@@ -14,6 +15,10 @@ export interface Received {
   url: string
   contentType: string
   apiKey?: string
+  /** `gzip` for a compressed batch (the body is recorded decompressed). */
+  contentEncoding?: string
+  /** Bytes on the wire (before decompression). */
+  wireBytes: number
   events: Record<string, any>[]
 }
 
@@ -27,21 +32,30 @@ export const startServer = async () => {
   let collectorDown = false
   const cors = {
     'Access-Control-Allow-Origin': '*',
-    'Access-Control-Allow-Headers': 'Content-Type, X-Api-Key',
+    'Access-Control-Allow-Headers': 'Content-Type, X-Api-Key, Content-Encoding',
     'Access-Control-Expose-Headers': 'Retry-After',
     'Access-Control-Max-Age': '600',
   }
   const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => (body += c))
+    const chunks: Buffer[] = []
+    req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
+      const raw = Buffer.concat(chunks)
+      const body = (req.headers['content-encoding'] == 'gzip' ? gunzipSync(raw) : raw).toString('utf8')
       for (const hook of hooks) if (hook(req, res, body)) return
       const path = (req.url || '/').split('?')[0]
       if (path == '/collect/sdk/events') {
         if (req.method == 'OPTIONS') return res.writeHead(204, cors).end()
         if (collectorDown) return req.socket.destroy()
         const events = body.split('\n').filter(Boolean).map((l) => JSON.parse(l))
-        received.push({ url: req.url!, contentType: String(req.headers['content-type']), apiKey: req.headers['x-api-key'] as string, events })
+        received.push({
+          url: req.url!,
+          contentType: String(req.headers['content-type']),
+          apiKey: req.headers['x-api-key'] as string,
+          contentEncoding: req.headers['content-encoding'],
+          wireBytes: raw.length,
+          events,
+        })
         return res.writeHead(200, { ...cors, 'Content-Type': 'application/json' }).end('{"accepted":' + events.length + '}')
       }
       const page = pages.get(path)
