@@ -4,9 +4,7 @@
  * order, the calls queued before it arrived, settling each queued Promise with the result.
  */
 import { createLumina } from './client'
-import { postHogProvider } from './providers/posthog'
 import { bindChatInputs, trackerFor } from './chat-input'
-import type { LuminaConfig } from './types'
 
 /** A queued call from the snippet: [method ('start'/'clear' for session's), args, resolve]. */
 type QueueEntry = [string, unknown[], (value: unknown) => void]
@@ -17,14 +15,11 @@ const target = w.lumina || (w.lumina = {})
 // Loading the bundle twice (two snippets, or a snippet plus a manual tag) changes nothing.
 if (!target._loaded) {
   const lumina = createLumina()
-  const { init, session } = lumina
-  /** `uiAnalytics: 'posthog'` or `{ provider: 'posthog', host, projectId }` means the page's window.posthog. */
-  lumina.init = (config: LuminaConfig) => {
-    const ui = config?.uiAnalytics as any
-    init(ui == 'posthog' || ui?.provider == 'posthog' ? { ...config, uiAnalytics: postHogProvider(ui.provider ? ui : {}) } : config)
-  }
+  const { session } = lumina
   const queued: QueueEntry[] = target._q || []
   Object.assign(target, lumina, { ChatInputTracker: trackerFor(lumina), _loaded: true })
+  // Object.assign copied the getter's value of the moment; the page reads it live
+  Object.defineProperty(target, '_isInitialized', { get: () => lumina._isInitialized })
   target.session = Object.assign(target.session || {}, session)
   /** Runs one queued call; the methods are guarded, so this never throws. */
   const call = ([method, args, resolve]: QueueEntry) => resolve(((session as any)[method] || target[method])?.(...args))

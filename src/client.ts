@@ -136,6 +136,13 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   const lumina = {
     CaptureTranscript,
     /**
+     * Whether a valid init() ran (false before it, and after a config that cannot work).
+     * @example console.log('Lumina initialized:', Lumina._isInitialized)
+     */
+    get _isInitialized(): boolean {
+      return state == ON
+    },
+    /**
      * Configures the SDK; calls made before it run now, in order. A second call is ignored.
      * @example lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
      */

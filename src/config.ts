@@ -1,4 +1,5 @@
-import type { CaptureMode, LuminaConfig, SystemProvider, UIProvider } from './types'
+import type { CaptureMode, LuminaConfig, PostHogByName, SystemProvider, UIProvider } from './types'
+import { postHogProvider } from './providers/posthog'
 
 export interface ResolvedConfig {
   writeKey: string
@@ -29,11 +30,18 @@ const CHECKS: Record<string, readonly [ok: (v: any) => boolean, want: string]> =
   flushIntervalMs: [atLeast(100), 'a number ≥ 100'],
   maxBatchBytes: [atLeast(1024), 'a number ≥ 1024'],
   sampling: [(v) => is('object')(v) && ['turn', 'uiEvent', 'span'].every((k) => v[k] === undefined || v[k] >= 0 && v[k] <= 1), 'rates from 0 to 1'],
-  uiAnalytics: OBJECT,
+  uiAnalytics: [(v) => v == 'posthog' || (is('object')(v) && (v.provider ?? 'posthog') == 'posthog'), "a provider or 'posthog'"],
   systemAnalytics: OBJECT,
   cookieDomain: [is('string'), 'a domain'],
   enableToolWrapping: BOOLEAN,
   debug: BOOLEAN,
+}
+
+/** `'posthog'` or `{ provider: 'posthog', host, projectId }` means the page's `window.posthog`, in every build. */
+const uiProviderOf = (ui: LuminaConfig['uiAnalytics']): UIProvider | undefined => {
+  // the check let through no other `provider`
+  if (ui == 'posthog' || (ui as PostHogByName)?.provider) return postHogProvider(typeof ui == 'object' ? (ui as PostHogByName) : {})
+  return ui as UIProvider | undefined
 }
 
 /**
@@ -54,6 +62,7 @@ export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
     maxBatchBytes: 100_000,
     ...(c as Omit<LuminaConfig, 'uiAnalytics'>),
     endpoint: c.endpoint.replace(/\/+$/, ''),
+    uiAnalytics: uiProviderOf(c.uiAnalytics),
     sampling: { turn: 1, uiEvent: 1, span: 1, ...c.sampling },
   }
 }
