@@ -126,6 +126,22 @@ describe('installed from the tarball', () => {
     expect(JSON.parse(out)).toEqual(['function', 'full', 'function', true])
   })
 
+  it("the original README's API in both builds: createDummyProvider from both entries, _isInitialized, uiAnalytics: 'posthog' (it disabled the ESM build)", () => {
+    const check = `
+      const before = lumina._isInitialized
+      lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.example.com', uiAnalytics: 'posthog' })
+      console.log(JSON.stringify([before, lumina._isInitialized, main.createDummyProvider === sub.createDummyProvider, main.createDummyProvider().name]))`
+    const esm = run(['--input-type=module', '-e', `
+      import * as main from 'luminasdk'
+      import * as sub from 'luminasdk/providers/posthog'
+      const lumina = main.createLumina()${check}`], app)
+    const cjs = run(['-e', `
+      const main = require('luminasdk'), sub = require('luminasdk/providers/posthog')
+      const lumina = main.createLumina()${check}`], app)
+    expect(JSON.parse(esm)).toEqual([false, true, true, 'none'])
+    expect(JSON.parse(cjs)).toEqual([false, true, true, 'none'])
+  })
+
   // A user's file: values and types from both entries. The @ts-expect-error lines fail the
   // check if the types resolve to `any` (what node16 users got when resolution silently failed).
   const userCode = (from: 'import' | 'require') => `
