@@ -54,11 +54,13 @@ const problem = (option: string, v: unknown, check: Check) =>
 
 /**
  * `'posthog'` or `{ provider: 'posthog', host, projectId }` means the page's `window.posthog`,
- * in every build. (A config that throws when read ends in init's guard: the SDK is disabled.)
+ * in every build. (A config that throws when read is rejected by init's check.)
  */
 const uiProviderOf = (ui: LuminaConfig['uiAnalytics']): UIProvider | undefined => {
   // the check let through no other `provider`
-  if (ui == 'posthog' || (ui as PostHogByName)?.provider) return postHogProvider(typeof ui == 'object' ? (ui as PostHogByName) : {})
+  if (ui == 'posthog' || (ui as PostHogByName)?.provider) {
+    return postHogProvider(typeof ui == 'object' ? (ui as PostHogByName) : {})
+  }
   return ui as UIProvider | undefined
 }
 

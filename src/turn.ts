@@ -185,11 +185,12 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
           target: toText(options?.target, 1024),
           version: toText(options?.version),
           started_at: iso(p.now()),
-          status: 'incomplete',
         }
+        // the system provider's span attributes: the record so far, and its turn
+        endSystemSpan = startSystemSpan(safeCall, system, 'Span', { turn_id: turnId, ...span }, spanId)
+        span.status = 'incomplete'
         if (!toolCalls) toolCalls = []
         toolCalls.push(span)
-        endSystemSpan = startSystemSpan(safeCall, system, 'Span', { turn_id: turnId, span_id: spanId, name: spanName, type: span.type, target: span.target, version: span.version }, spanId)
         start = p.perfNow()
       } catch (e) {
         debug('recordTool failed', e) // the host's call still runs

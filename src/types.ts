@@ -94,6 +94,7 @@ export type ToolSpanContext = {
   type?: string
   target?: string
   version?: string
+  started_at: string
 }
 
 /** What `startTurn`/`startSpan` may return: the provider's own span id, handed back to `endTurn`/`endSpan`. */

@@ -74,7 +74,9 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIAnalyti
     identify: (id, props) => ph('identify', id, props),
     reset: () => ph('reset'),
     shutdown() {
-      if (tagged) untagTurn(tagged)
+      if (tagged) {
+        untagTurn(tagged)
+      }
     },
   }
 }

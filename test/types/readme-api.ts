@@ -282,7 +282,9 @@ interface Req {
 }
 export async function luminaMiddleware(req: Req, next: () => void): Promise<void> {
   req.luminaSession = await Lumina.session.start()
-  if (req.user) await Lumina.identify(req.user.id, { email: req.user.email, name: req.user.name })
+  if (req.user) {
+    await Lumina.identify(req.user.id, { email: req.user.email, name: req.user.name })
+  }
   next()
 }
 export async function chatRoute(req: Req): Promise<string> {

@@ -2,7 +2,7 @@
 // tracer (`tracer.startSpan('turn', { attributes: ctx })`, ended later by the id it returned),
 // the README's dummy UI provider with `name`, providers that leave methods out, and
 // `uiAnalytics: 'posthog'` meaning the page's window.posthog (a real posthog-js) in this build too.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { context, trace, SpanStatusCode, type Span } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import posthog from 'posthog-js'
@@ -55,11 +55,8 @@ const otelProvider = () => {
   return { provider, exporter, ended, open: spans }
 }
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
+// (unit tests run on fake time: test/setup/fake-timers.ts)
 afterEach(() => {
-  vi.useRealTimers()
   delete (window as any).posthog
 })
 
@@ -89,8 +86,9 @@ describe('system provider: the original README shape, with a real OpenTelemetry 
     const crm = spans.find((s) => s.name == 'crm')!
     expect(search.status.code).toBe(SpanStatusCode.OK)
     expect(crm.status.code).toBe(SpanStatusCode.ERROR)
-    expect(search.attributes).toEqual({ turn_id: turn.turnId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/), name: 'search_docs', type: 'vector_search', target: 'pinecone', version: 'v1' })
-    expect(crm.attributes).toEqual({ turn_id: turn.turnId, span_id: expect.any(String), name: 'crm', type: 'http', target: 'crm' }) // no `version: undefined`
+    const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/)
+    expect(search.attributes).toEqual({ turn_id: turn.turnId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/), name: 'search_docs', type: 'vector_search', target: 'pinecone', version: 'v1', started_at: iso })
+    expect(crm.attributes).toEqual({ turn_id: turn.turnId, span_id: expect.any(String), name: 'crm', type: 'http', target: 'crm', started_at: iso }) // OpenTelemetry skips `version: undefined`
     expect(search.parentSpanContext?.spanId).toBe(turnSpan.spanContext().spanId)
     expect(otel.open.size).toBe(0) // every span the provider started was ended by its own id
 
@@ -199,16 +197,18 @@ describe('UI provider: the original README shape', () => {
     expect(entry.createDummyProvider).toBe(posthogEntry.createDummyProvider)
     const dummy = entry.createDummyProvider()
     expect(dummy.name).toBe('none')
-    for (const m of ['init', 'getSessionId', 'getReplayUrl', 'tagTurn', 'untagTurn', 'startReplay', 'stopReplay', 'captureEvent', 'shutdown'] as const)
+    for (const m of ['init', 'getSessionId', 'getReplayUrl', 'tagTurn', 'untagTurn', 'startReplay', 'stopReplay', 'captureEvent', 'shutdown'] as const) {
       expect(typeof dummy[m], m).toBe('function')
+    }
     expect(dummy.getSessionId()).toBe('')
   })
 
   it('postHogProvider() returns every method of the README shape, named posthog', () => {
     const ui = posthogEntry.postHogProvider()
     expect(ui.name).toBe('posthog')
-    for (const m of ['init', 'getSessionId', 'getReplayUrl', 'tagTurn', 'untagTurn', 'startReplay', 'stopReplay', 'captureEvent', 'shutdown', 'identify', 'reset'] as const)
+    for (const m of ['init', 'getSessionId', 'getReplayUrl', 'tagTurn', 'untagTurn', 'startReplay', 'stopReplay', 'captureEvent', 'shutdown', 'identify', 'reset'] as const) {
       expect(typeof ui[m], m).toBe('function')
+    }
     expect(ui.getSessionId()).toBeUndefined() // no PostHog on the page: nothing, and no throw
   })
 })
@@ -219,7 +219,9 @@ describe("uiAnalytics: 'posthog' in the ESM build is the page's window.posthog (
   const startPostHog = () => {
     captured = []
     ;(window as any).posthog = posthog
-    if (posthog.__loaded) return captured
+    if (posthog.__loaded) {
+      return captured
+    }
     posthog.init('phc_test', {
       api_host: 'http://127.0.0.1:9',
       persistence: 'memory',
