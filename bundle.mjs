@@ -1,7 +1,7 @@
 // The CDN bundle recipe, shared by build.mjs and the bench (which builds variants of it to
 // measure what each part weighs): esbuild bundles src/cdn.ts as an IIFE, terser minifies.
 // Private members start with `_` and are mangled (preact/signals' rule); `_q`, `_loaded` and
-// `_track` are shared with the snippet and chat input.
+// `_track` are shared with the snippet and chat input, `_isInitialized` is public (the original README's).
 import { build } from 'esbuild'
 import { minify } from 'terser'
 import { readFileSync } from 'node:fs'
@@ -30,7 +30,7 @@ export const cdnBundle = async (plugins = [], sourceMap = false) => {
     {
       ecma: 2020,
       compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
-      mangle: { properties: { regex: /^_(?!_|q$|loaded$|track$)/ } },
+      mangle: { properties: { regex: /^_(?!_|q$|loaded$|track$|isInitialized$)/ } },
       // ASCII only: terser would otherwise turn esbuild's \u escapes back into characters, and
       // one non-ASCII character makes Chromium keep the whole script source as UTF-16.
       format: { ascii_only: true },

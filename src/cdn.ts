@@ -6,9 +6,7 @@
  * the page's init first, so it still starts with the page's config.
  */
 import { createLumina } from './client'
-import { postHogProvider } from './providers/posthog'
 import { bindChatInputs, trackerFor } from './chat-input'
-import type { LuminaConfig } from './types'
 
 /** A queued call from the snippet: [method ('start'/'clear' for session's), args, resolve]. */
 type QueueEntry = [string, unknown[], (value: unknown) => void]
@@ -16,28 +14,14 @@ type QueueEntry = [string, unknown[], (value: unknown) => void]
 const w = window as any
 const target = w.lumina || (w.lumina = {})
 
-/**
- * `uiAnalytics: 'posthog'` or `{ provider: 'posthog', host, projectId }` means the page's
- * window.posthog. A config that throws when read (a getter, a Proxy) goes to init as it is:
- * init's own guard reports it and disables the SDK, so nothing throws into the page and
- * every held call settles.
- */
-const withPostHog = (config: LuminaConfig): LuminaConfig => {
-  try {
-    const ui = config?.uiAnalytics as any
-    return ui == 'posthog' || ui?.provider == 'posthog' ? { ...config, uiAnalytics: postHogProvider(ui.provider ? ui : {}) } : config
-  } catch {
-    return config
-  }
-}
-
 // Loading the bundle twice (two snippets, or a snippet plus a manual tag) changes nothing.
 if (!target._loaded) {
   const lumina = createLumina()
-  const { init, session } = lumina
-  lumina.init = (config: LuminaConfig) => init(withPostHog(config))
+  const { session } = lumina
   const queued: QueueEntry[] = target._q || []
   Object.assign(target, lumina, { ChatInputTracker: trackerFor(lumina), _loaded: true })
+  // Object.assign copied the getter's value of the moment; the page reads it live
+  Object.defineProperty(target, '_isInitialized', { get: () => lumina._isInitialized })
   // The snippet's stand-in session was lumina.session until now; references the page took
   // to its methods are queued stubs, which still reach the real ones through _q.
   target.session = session

@@ -151,6 +151,13 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   const lumina = {
     CaptureTranscript,
     /**
+     * Whether a valid init() ran (false before it, and after a config that cannot work).
+     * @example console.log('Lumina initialized:', Lumina._isInitialized)
+     */
+    get _isInitialized(): boolean {
+      return state == ON
+    },
+    /**
      * Configures the SDK; calls made before it run now, in order. The first valid config counts:
      * one that cannot work logs one error and leaves the SDK a harmless no-op until a valid
      * init; after that, init is ignored.

@@ -1,4 +1,5 @@
-import type { CaptureMode, LuminaConfig, SystemProvider, UIProvider } from './types'
+import type { CaptureMode, LuminaConfig, PostHogByName, SystemProvider, UIProvider } from './types'
+import { postHogProvider } from './providers/posthog'
 
 export interface ResolvedConfig {
   writeKey: string
@@ -40,7 +41,7 @@ const CHECKS: Record<string, Check> = {
   'sampling.turn': RATE,
   'sampling.uiEvent': RATE,
   'sampling.span': RATE,
-  uiAnalytics: OBJECT,
+  uiAnalytics: [(v) => v == 'posthog' || (is('object')(v) && (v.provider ?? 'posthog') == 'posthog'), "a provider or 'posthog'"],
   systemAnalytics: OBJECT,
   cookieDomain: [is('string'), 'a domain'],
   enableToolWrapping: BOOLEAN,
@@ -50,6 +51,18 @@ const CHECKS: Record<string, Check> = {
 /** The one sentence naming what is wrong: the option, what it must be, what it got. */
 const problem = (option: string, v: unknown, check: Check) =>
   `init: "${option}" must be ${check[1]}, got ${typeof v == 'string' || v === null ? JSON.stringify(v) : typeof v}`
+
+/**
+ * `'posthog'` or `{ provider: 'posthog', host, projectId }` means the page's `window.posthog`,
+ * in every build. (A config that throws when read is rejected by init's check.)
+ */
+const uiProviderOf = (ui: LuminaConfig['uiAnalytics']): UIProvider | undefined => {
+  // the check let through no other `provider`
+  if (ui == 'posthog' || (ui as PostHogByName)?.provider) {
+    return postHogProvider(typeof ui == 'object' ? (ui as PostHogByName) : {})
+  }
+  return ui as UIProvider | undefined
+}
 
 /**
  * Checks the config and fills in defaults. Returns the problem as one sentence naming
@@ -69,6 +82,7 @@ export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
     maxBatchBytes: 100_000,
     ...(c as Omit<LuminaConfig, 'uiAnalytics'>),
     endpoint: c.endpoint.replace(/\/+$/, ''),
+    uiAnalytics: uiProviderOf(c.uiAnalytics),
     sampling: { turn: 1, uiEvent: 1, span: 1, ...c.sampling },
   }
 }

@@ -45,10 +45,21 @@ export type {
   MaskFn,
   Message,
   Platform,
+  PostHogByName,
+  RetrievalInfo,
   SessionCtx,
+  StartedSpan,
+  SystemAnalyticsProvider,
   SystemProvider,
+  ToolCall,
   ToolOptions,
+  ToolSpanContext,
   TurnCtx,
+  TurnSpanContext,
+  TurnStatus,
+  TurnTag,
+  UIAnalyticsProvider,
   UIProvider,
 } from './types'
 export { defaultMask } from './transcript'
+export { createDummyProvider } from './providers/dummy'

@@ -7,6 +7,7 @@ import { captureMessages, maskerOf } from './transcript'
 import { observeStream, readUsage, textOf, type Usage } from './llm'
 import { errorInfo, observe, read, type ErrorInfo } from './lib/observe'
 import type { ResolvedConfig } from './config'
+import { startSystemSpan, type EndSpan } from './provider-calls'
 
 /** What a turn needs from its SDK instance. */
 export interface TurnHost {
@@ -94,8 +95,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     tool_calls: spanRate ? toolCalls : undefined,
     retrievals,
     annotations,
-    ui_session_id: ui && toText(safeCall(ui, 'getSessionId'), 1024),
-    ui_replay_url: ui && toText(safeCall(ui, 'getReplayUrl'), 2048),
+    // '' is "none" (the original README's dummy provider answers '')
+    ui_session_id: (ui && toText(safeCall(ui, 'getSessionId'), 1024)) || undefined,
+    ui_replay_url: (ui && toText(safeCall(ui, 'getReplayUrl'), 2048)) || undefined,
   })
 
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
@@ -171,7 +173,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T {
       if (!config.enableToolWrapping) return fn()
       let span: Record<string, unknown> | undefined
-      let hookInfo: { turnId: string; spanId: string; name: string } | undefined
+      let endSystemSpan: EndSpan | undefined
       let start = 0
       try {
         const spanId = randomHex(8)
@@ -183,12 +185,12 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
           target: toText(options?.target, 1024),
           version: toText(options?.version),
           started_at: iso(p.now()),
-          status: 'incomplete',
         }
-        hookInfo = { turnId, spanId, name: spanName }
+        // the system provider's span attributes: the record so far, and its turn
+        endSystemSpan = startSystemSpan(safeCall, system, 'Span', { turn_id: turnId, ...span }, spanId)
+        span.status = 'incomplete'
         if (!toolCalls) toolCalls = []
         toolCalls.push(span)
-        safeCall(system, 'startSpan', hookInfo)
         start = p.perfNow()
       } catch (e) {
         debug('recordTool failed', e) // the host's call still runs
@@ -200,7 +202,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         span.latency_ms = Math.max(0, Math.round(p.perfNow() - start))
         span.status = failed ? 'error' : 'ok'
         if (failed) span.error = errorInfo(e, mask)
-        safeCall(system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
+        endSystemSpan?.(span.status as string, span)
         },
         debug,
       )
@@ -226,7 +228,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         const e = event(true)
         if (rate) host.emit(e, rate)
         safeCall(ui, 'untagTurn', turnId)
-        safeCall(system, 'endTurn', { turnId }, e)
+        endSystemTurn(e.status, e)
         finished = Promise.resolve()
       }
       return finished
@@ -241,7 +243,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     headers: () => ({ traceparent }),
   }
   if (ui) safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
-  if (system) safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
+  const endSystemTurn = startSystemSpan(safeCall, system, 'Turn', { session_id: sessionId, turn_id: turnId, seq, traceparent }, turnId)
   debug('turn', seq, turnId)
   return self
 }

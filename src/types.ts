@@ -1,6 +1,8 @@
 /** How much of a turn's transcript is sent. Plain strings work too: `'masked'`. */
 export const CaptureTranscript = { Full: 'full', Masked: 'masked', None: 'none' } as const
 export type CaptureMode = (typeof CaptureTranscript)[keyof typeof CaptureTranscript]
+/** The capture mode as a type too (`captureTranscript: CaptureTranscript`), like an enum. */
+export type CaptureTranscript = CaptureMode
 
 export interface Message {
   role?: string
@@ -11,27 +13,135 @@ export interface Message {
 /** Rewrites one string of a transcript under `captureTranscript: 'masked'`. */
 export type MaskFn = (text: string) => string
 
-/** Your UI analytics (session replay) tool, e.g. `postHogProvider()`. Every method is optional. */
-export interface UIProvider {
-  init?(): void
-  getSessionId?(): string | undefined
-  getReplayUrl?(): string | undefined
-  tagTurn?(turn: { sessionId: string; turnId: string; seq: number; startedAt: string }): void
-  untagTurn?(turnId: string): void
-  startReplay?(): void
-  stopReplay?(): void
-  captureEvent?(name: string, properties: Record<string, unknown>): void
-  identify?(userId: string, properties?: Record<string, unknown>): void
-  reset?(): void
-  shutdown?(): void
+/** What a UI provider is told when a turn opens (PostHog registers it as super properties). */
+export interface TurnTag {
+  sessionId: string
+  turnId: string
+  seq: number
+  startedAt: string
 }
 
-/** Hooks into your tracing or APM: called around turns and tool spans. Every method is optional. */
-export interface SystemProvider {
-  startTurn?(turn: { sessionId: string; turnId: string; seq: number; traceparent: string }): void
-  endTurn?(turn: { turnId: string }, event: Record<string, unknown>): void
-  startSpan?(span: { turnId: string; spanId: string; name: string }): void
-  endSpan?(span: { turnId: string; spanId: string; name: string; status: string; latency_ms: number }): void
+/**
+ * A UI analytics (session replay) provider: what `postHogProvider()` and `createDummyProvider()`
+ * return, every method there. One you write may leave methods out (`UIProvider`): the SDK never
+ * calls a missing one.
+ *
+ * @example
+ * const uiProvider = postHogProvider({ host: 'https://eu.posthog.com', projectId: '12345' })
+ * turn.annotate({ ui_session_id: uiProvider.getSessionId(), ui_replay_url: uiProvider.getReplayUrl() })
+ */
+export interface UIAnalyticsProvider {
+  /** e.g. `'posthog'`, `'none'`. */
+  name: string
+  init(): void
+  getSessionId(): string | undefined
+  getReplayUrl(): string | undefined
+  tagTurn(turn: TurnTag): void
+  untagTurn(turnId: string): void
+  startReplay(): void
+  stopReplay(): void
+  captureEvent(name: string, properties: Record<string, unknown>): void
+  shutdown(): void | Promise<unknown>
+  identify?(userId: string, properties?: Record<string, unknown>): void
+  reset?(): void
+}
+
+/** A UI provider as `uiAnalytics` takes it: any of `UIAnalyticsProvider`'s members. */
+export type UIProvider = Partial<UIAnalyticsProvider>
+
+/** A turn's status: `incomplete` only on the line sent when the page hid before finish(). */
+export type TurnStatus = 'ok' | 'error' | 'aborted' | 'incomplete'
+
+/** A tool call as a turn records it: an element of the turn's `tool_calls`, and the `meta` of `endSpan`. */
+export type ToolCall = {
+  /** Our 16-hex child span of the turn. */
+  span_id: string
+  name: string
+  type?: string
+  target?: string
+  version?: string
+  started_at: string
+  status: 'ok' | 'error' | 'incomplete'
+  latency_ms?: number
+  error?: { type: string; message: string }
+}
+
+/** What `turn.addRetrieval()` takes (RAG): where the context came from and what it was. Any other field is kept. */
+export interface RetrievalInfo {
+  source?: string
+  query?: string
+  results?: { id?: string; score?: number; content?: string; [key: string]: unknown }[]
+  [key: string]: unknown
+}
+
+/**
+ * What `startTurn` gets: flat primitive attributes (OpenTelemetry span attributes as they are).
+ * A type, not an interface, so it is assignable to OpenTelemetry's `Attributes`.
+ */
+export type TurnSpanContext = {
+  session_id: string
+  turn_id: string
+  seq: number
+  traceparent: string
+}
+
+/** What `startSpan` gets for a tool call: flat primitives; options not given are `undefined` (OpenTelemetry skips those). */
+export type ToolSpanContext = {
+  turn_id: string
+  /** Our span id for the tool call (its `span_id` in `tool_calls`). */
+  span_id: string
+  name: string
+  type?: string
+  target?: string
+  version?: string
+  started_at: string
+}
+
+/** What `startTurn`/`startSpan` may return: the provider's own span id, handed back to `endTurn`/`endSpan`. */
+export type StartedSpan = { span_id?: string } | void
+
+/**
+ * Your tracing (OpenTelemetry, Datadog, …), called around turns and tool calls. `endTurn` and
+ * `endSpan` get the `span_id` their start returned (ours when it returned none). One you write
+ * may leave methods out (`SystemProvider`): the SDK never calls a missing one.
+ *
+ * @example
+ * const spans = new Map<string, Span>()
+ * const system: SystemAnalyticsProvider = {
+ *   name: 'opentelemetry',
+ *   startTurn: (ctx) => {
+ *     const span = tracer.startSpan('turn', { attributes: ctx })
+ *     spans.set(span.spanContext().spanId, span)
+ *     return { span_id: span.spanContext().spanId }
+ *   },
+ *   endTurn: (spanId, status) => {
+ *     spans.get(spanId)?.setStatus({ code: status == 'ok' ? SpanStatusCode.OK : SpanStatusCode.ERROR })
+ *     spans.get(spanId)?.end()
+ *     spans.delete(spanId)
+ *   },
+ *   // startSpan / endSpan alike, for tool calls
+ *   shutdown: () => tracerProvider.shutdown(),
+ * }
+ */
+export interface SystemAnalyticsProvider {
+  name: string
+  startTurn(ctx: TurnSpanContext): StartedSpan
+  /** `meta` is the turn event as sent. */
+  endTurn(spanId: string, status: TurnStatus, meta: Record<string, unknown>): void
+  startSpan(ctx: ToolSpanContext): StartedSpan
+  /** `meta` is the tool call record as sent. */
+  endSpan(spanId: string, status: ToolCall['status'], meta: ToolCall): void
+  shutdown(): void | Promise<unknown>
+}
+
+/** A system provider as `systemAnalytics` takes it: any of `SystemAnalyticsProvider`'s members. */
+export type SystemProvider = Partial<SystemAnalyticsProvider>
+
+/** `uiAnalytics: { provider: 'posthog', host, projectId }`: the page's `window.posthog`, with replay links. */
+export interface PostHogByName {
+  provider: 'posthog'
+  host?: string
+  projectId?: string | number
 }
 
 export interface LuminaConfig {
@@ -49,9 +159,9 @@ export interface LuminaConfig {
   flushIntervalMs?: number
   /** A batch is sent as soon as the queue passes this many UTF-8 bytes (default 100000). */
   maxBatchBytes?: number
-  /** UI analytics provider; in the CDN bundle also `'posthog'` or `{ provider: 'posthog', host, projectId }`. */
-  uiAnalytics?: UIProvider | string | { provider: string; host?: string; projectId?: string | number }
-  /** Hooks into your tracing around turns and tool calls. */
+  /** UI analytics provider (`postHogProvider()`), or `'posthog'` / `{ provider: 'posthog', host, projectId }` for the page's `window.posthog`. */
+  uiAnalytics?: UIProvider | 'posthog' | PostHogByName
+  /** Your tracing, called around turns and tool calls. */
   systemAnalytics?: SystemProvider
   /** Fractions kept, decided once per session (default 1 each). */
   sampling?: { turn?: number; uiEvent?: number; span?: number }
@@ -134,7 +244,7 @@ export interface TurnCtx {
    */
   wrapLLM<T>(fn: () => T, options?: LLMOptions): T
   recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T
-  addRetrieval(info: unknown): void
+  addRetrieval(info: RetrievalInfo): void
   annotate(obj: Record<string, unknown>): void
   setMessages(messages: unknown[]): void
   finish(): Promise<void>

@@ -1,4 +1,6 @@
-import type { UIProvider } from '../types'
+import type { UIAnalyticsProvider } from '../types'
+
+export { createDummyProvider } from './dummy'
 
 /** The posthog-js methods we use; all optional because PostHog's snippet stub lacks some. */
 export interface PostHogLike {
@@ -37,7 +39,7 @@ const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_
  * import posthog from 'posthog-js'
  * Lumina.init({ writeKey, endpoint, uiAnalytics: postHogProvider({ instance: posthog }) })
  */
-export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvider => {
+export const postHogProvider = (options: PostHogProviderOptions = {}): UIAnalyticsProvider => {
   const { apiKey, host, projectId } = options
   /** The instance: `window.posthog` is looked up at each call (PostHog's snippet may still be loading). */
   const instance = (): PostHogLike | undefined => options.instance || (globalThis as { posthog?: PostHogLike }).posthog
@@ -52,6 +54,7 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvide
   }
   const getSessionId = () => ph('get_session_id') || undefined
   return {
+    name: 'posthog',
     init() {
       if (apiKey && !instance()?.__loaded) ph('init', apiKey, host ? { api_host: host } : {})
     },
@@ -70,9 +73,10 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvide
     captureEvent: (name, props) => ph('capture', name, props),
     identify: (id, props) => ph('identify', id, props),
     reset: () => ph('reset'),
-    shutdown: () => tagged && untagTurn(tagged),
+    shutdown() {
+      if (tagged) {
+        untagTurn(tagged)
+      }
+    },
   }
 }
-
-/** A provider that does nothing, for pages without a UI analytics tool. */
-export const createDummyProvider = (): UIProvider => ({})

@@ -69,7 +69,9 @@ describe('built files', () => {
     const started = new Promise<any>((resolve) => (w.lumina = { _q: [['start', [], resolve]] }))
     new Function(dist('lumina.min.js').toString())()
     expect(w.lumina._loaded).toBe(true)
+    expect(w.lumina._isInitialized).toBe(false) // public (the original README's), so never mangled
     w.lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.test' })
+    expect(w.lumina._isInitialized).toBe(true)
     const turn = (await started).turn()
     expect(turn.wrapLLM(() => 42)).toBe(42)
     await turn.finish()

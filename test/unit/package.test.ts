@@ -37,6 +37,8 @@ beforeAll(() => {
   mkdirSync(join(app, 'node_modules'), { recursive: true })
   execFileSync('tar', ['-xzf', tarball, '-C', join(app, 'node_modules')])
   renameSync(join(app, 'node_modules/package'), join(app, 'node_modules/luminasdk'))
+  // the README type test's tracer types (test/types/readme-api.ts), as the user's project has them
+  symlinkSync(join(ROOT, 'node_modules/@opentelemetry'), join(app, 'node_modules/@opentelemetry'))
 }, 60_000)
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
@@ -124,6 +126,22 @@ describe('installed from the tarball', () => {
     expect(JSON.parse(out)).toEqual(['function', 'full', 'function', true])
   })
 
+  it("the original README's API in both builds: createDummyProvider from both entries, _isInitialized, uiAnalytics: 'posthog' (it disabled the ESM build)", () => {
+    const check = `
+      const before = lumina._isInitialized
+      lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.example.com', uiAnalytics: 'posthog' })
+      console.log(JSON.stringify([before, lumina._isInitialized, main.createDummyProvider === sub.createDummyProvider, main.createDummyProvider().name]))`
+    const esm = run(['--input-type=module', '-e', `
+      import * as main from 'luminasdk'
+      import * as sub from 'luminasdk/providers/posthog'
+      const lumina = main.createLumina()${check}`], app)
+    const cjs = run(['-e', `
+      const main = require('luminasdk'), sub = require('luminasdk/providers/posthog')
+      const lumina = main.createLumina()${check}`], app)
+    expect(JSON.parse(esm)).toEqual([false, true, true, 'none'])
+    expect(JSON.parse(cjs)).toEqual([false, true, true, 'none'])
+  })
+
   // A user's file: values and types from both entries. The @ts-expect-error lines fail the
   // check if the types resolve to `any` (what node16 users got when resolution silently failed).
   const userCode = (from: 'import' | 'require') => `
@@ -149,6 +167,8 @@ Lumina.init(42)
 // @ts-expect-error no such export
 export { nope } from 'luminasdk'
 `
+  /** test/types/: every API form of the original README, checked in each project below too. */
+  const readmeTypeTests = Object.fromEntries(['readme-api.ts', 'readme-types.ts'].map((f) => [f, readFileSync(join(ROOT, 'test/types', f), 'utf8')]))
   /** TypeScript's lib files, parsed once for all four checks (lib.dom.d.ts alone is 1.5 MB). */
   const libFiles = new Map<string, ts.SourceFile | undefined>()
   /** What `tsc -p` does for the scratch project, in this process. */
@@ -176,16 +196,16 @@ export { nope } from 'luminasdk'
   }
 
   it('type-checks under moduleResolution bundler', () => {
-    typeCheck('bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, { 'user.ts': userCode('import') })
+    typeCheck('bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, { 'user.ts': userCode('import'), ...readmeTypeTests })
   }, 120_000)
   it('type-checks under moduleResolution node16, from ESM and from CJS', () => {
-    typeCheck('node16', { module: 'Node16', moduleResolution: 'Node16' }, { 'esm.mts': userCode('import'), 'cjs.cts': userCode('require') })
+    typeCheck('node16', { module: 'Node16', moduleResolution: 'Node16' }, { 'esm.mts': userCode('import'), 'cjs.cts': userCode('require'), ...readmeTypeTests }) // .ts: CommonJS here
   }, 120_000)
   it('type-checks under moduleResolution nodenext, in a "type": "module" project', () => {
-    typeCheck('nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }, { 'user.ts': userCode('import') }, 'module')
+    typeCheck('nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }, { 'user.ts': userCode('import'), ...readmeTypeTests }, 'module')
   }, 120_000)
   it('type-checks under moduleResolution node10 (no exports map: the subpath comes from typesVersions)', () => {
-    typeCheck('node10', { module: 'CommonJS', moduleResolution: 'Node10', esModuleInterop: true }, { 'user.ts': userCode('import') })
+    typeCheck('node10', { module: 'CommonJS', moduleResolution: 'Node10', esModuleInterop: true }, { 'user.ts': userCode('import'), ...readmeTypeTests })
   }, 120_000)
 })
 

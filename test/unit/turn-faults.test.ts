@@ -308,7 +308,7 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
         () => t.annotate(pick() as any),
         () => t.annotate({ usage: pick(), k: pick() } as any),
         () => t.annotate({ usage: { input_tokens: pick(), output_tokens: pick() } } as any),
-        () => t.addRetrieval(pick()),
+        () => t.addRetrieval(pick() as any),
         () => t.setMessages(pick() as any),
         () => t.setMessages([{ role: 'user', content: pick() }, pick()]),
         () => t.feedback({ score: pick(), comment: pick() } as any),
