@@ -187,10 +187,10 @@ const standIn = (name, file, transform) => ({
     b.onLoad({ filter: new RegExp(file.replace(/[/.]/g, '\\$&') + '$') }, (args) => ({ contents: transform(readFileSync(args.path, 'utf8')), loader: 'ts' })),
 })
 const PARTS = {
-  chat_inputs: standIn('chat', 'src/chat-input.ts', () => 'export class ChatInputTracker {}\nexport const bindChatInputs = (..._: unknown[]) => () => {}\nexport const setChatSink = (_: unknown) => {}'),
+  chat_inputs: standIn('chat', 'src/chat-input.ts', () => 'export class ChatInputTracker {}\nexport const bindChatInputs = (..._: unknown[]) => () => {}\nexport const trackerFor = (_: unknown) => ChatInputTracker'),
   posthog_provider: standIn('posthog', 'src/providers/posthog.ts', () => 'export const postHogProvider = (o: any) => o'),
   stream_observation: standIn('streams', 'src/llm.ts', (src) => src.replace('export const observeStream = (', 'export const observeStream = (..._: unknown[]) => false\nconst unused = (')),
-  debug_messages: standIn('debug', 'src/lib/log.ts', () => 'export const setDebug = (_: boolean) => {}\nexport const debug = (..._: unknown[]) => {}'),
+  debug_messages: standIn('debug', 'src/lib/log.ts', () => 'export type Log = (...args: unknown[]) => void\nexport const createLog = (_: unknown): Log => () => {}'),
 }
 const composition = {}
 const fullGzip = gz((await cdnBundle([], true)).min.code)

@@ -8,15 +8,24 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * @param {{ port?: number, host?: string, dataDir?: string, writeKeys?: string[], quiet?: boolean }} options
- * @returns {Promise<{ url: string, port: number, collector: ReturnType<typeof createCollector>, close(): Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, collector: ReturnType<typeof createCollector>, notFound: string[], close(): Promise<void> }>}
  */
 export const startDemo = ({ port = 8080, host = '127.0.0.1', dataDir = root + '.data', writeKeys = ['demo'], quiet = false } = {}) => {
   const log = quiet ? () => {} : (msg) => console.log(`[collector] ${msg}`)
   const collector = createCollector({ dataDir, writeKeys, log })
+  /** Paths asked for that the server did not have (a page that asks for a missing file, e.g. a favicon, shows here). */
+  const notFound = []
+  const recordNotFound = (req, res) => {
+    const response = res.response || res
+    response.on('finish', () => {
+      if (response.statusCode == 404) notFound.push(req.url)
+    })
+    res.emit('next')
+  }
   const server = httpServer.createServer({
     root: root + 'dist',
     cache: -1,
-    before: [(req, res) => collector.handle(req, res.response || res) || res.emit('next')],
+    before: [recordNotFound, (req, res) => collector.handle(req, res.response || res) || res.emit('next')],
   })
   return new Promise((resolve, reject) => {
     server.server.once('error', reject)
@@ -26,6 +35,7 @@ export const startDemo = ({ port = 8080, host = '127.0.0.1', dataDir = root + '.
         port: actual,
         url: `http://${host}:${actual}/demo.html`,
         collector,
+        notFound,
         close: () => new Promise((r) => (collector.close(), server.server.closeAllConnections?.(), server.server.close(() => r()))),
       })
     })

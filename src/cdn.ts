@@ -5,7 +5,7 @@
  */
 import { createLumina } from './client'
 import { postHogProvider } from './providers/posthog'
-import { ChatInputTracker, bindChatInputs, setChatSink } from './chat-input'
+import { bindChatInputs, trackerFor } from './chat-input'
 import type { LuminaConfig } from './types'
 
 /** A queued call from the snippet: [method ('start'/'clear' for session's), args, resolve]. */
@@ -24,13 +24,12 @@ if (!target._loaded) {
     init(ui == 'posthog' || ui?.provider == 'posthog' ? { ...config, uiAnalytics: postHogProvider(ui.provider ? ui : {}) } : config)
   }
   const queued: QueueEntry[] = target._q || []
-  Object.assign(target, lumina, { ChatInputTracker, _loaded: true })
+  Object.assign(target, lumina, { ChatInputTracker: trackerFor(lumina), _loaded: true })
   target.session = Object.assign(target.session || {}, session)
   /** Runs one queued call; the methods are guarded, so this never throws. */
   const call = ([method, args, resolve]: QueueEntry) => resolve(((session as any)[method] || target[method])?.(...args))
   // Stubs the page kept a reference to push here: from now on, a push is a call.
   target._q = { push: call }
   queued.forEach(call)
-  setChatSink(lumina)
-  bindChatInputs()
+  bindChatInputs(document, undefined, lumina)
 }

@@ -1,20 +1,7 @@
-import type { UIProvider } from './types'
-import { hash, hashSync } from './lib/hash'
-import { safeCall } from './lib/guard'
+import type { ChatSink, UIProvider } from './types'
+import { hashSync } from './lib/hash'
 import { randomHex, uuid } from './lib/ids'
 import { onLifecycle } from './lib/lifecycle'
-
-/** Where tracker events go: an SDK instance's `_track` (our ingest, sampled by `sampling.uiEvent`). */
-export interface ChatSink {
-  /** `ownUi`: the tracker reports to its own UI provider, so the sink must not also. */
-  _track(name: string, fields: Record<string, unknown>, ownUi?: boolean): void
-}
-
-/** The instance trackers report to when none is given (set by the ESM and CDN entries). */
-let defaultSink: ChatSink | undefined
-export const setChatSink = (sink: ChatSink) => {
-  defaultSink = sink
-}
 
 /** Salts by session id: the same text hashes alike within a session, and the salt never leaves the browser. */
 const salts: Record<string, string> = {}
@@ -70,10 +57,10 @@ export class ChatInputTracker {
     /** The latest text hashed ahead, and its SHA-256 (see `_prehash`). */
     let ahead: [text?: string, sha256?: string] = []
     const salt = () => (salts[sessionId] ||= randomHex(16))
+    /** To the sink only: it queues the signal for our ingest and hands it to `ui` (else its own UI provider). */
     const send = (name: string, fields: Record<string, unknown>) => {
       if (sessionId) fields.session_id = sessionId
-      safeCall(sink || defaultSink, '_track', name, fields, !!ui)
-      safeCall(ui, 'captureEvent', name, fields)
+      sink?._track(name, fields, ui)
     }
     /**
      * Sends a signal about typed text: only its length and salted hash. `now` (page hide)
@@ -86,7 +73,7 @@ export class ChatInputTracker {
       start = undefined
       const salted = salt() + value
       const done = (h: string) => send(name, { ...fields, [hashKey]: h })
-      if (!now) hash(salted).then(done)
+      if (!now) sink?._hash(salted).then(done)
       else done(ahead[0] == value ? ahead[1]! : hashSync(salted))
     }
     return {
@@ -101,10 +88,18 @@ export class ChatInputTracker {
         else start = undefined
       },
       _typing: () => start !== undefined,
-      _prehash: (value) => hash(salt() + value).then((h) => (ahead = [value, h])),
+      _prehash: (value) => sink?._hash(salt() + value).then((h) => (ahead = [value, h])),
     } as ChatInputTracker
   }
 }
+
+/** `ChatInputTracker` reporting to `sink` unless given another: what the ESM and CDN entries export. */
+export const trackerFor = (sink: ChatSink) =>
+  class extends ChatInputTracker {
+    constructor(ui?: UIProvider, sessionId?: string, other: ChatSink = sink) {
+      super(ui, sessionId, other)
+    }
+  }
 
 export const CHAT_INPUT = '[data-lumina-chat-input]'
 const SUBMIT = '[data-lumina-chat-submit]'

@@ -1,51 +1,28 @@
-import type { LuminaConfig, Platform, UIProvider } from './types'
+import type { Feedback, IdentifyOptions, LuminaConfig, Platform, SessionCtx, UIProvider } from './types'
 import { CaptureTranscript } from './types'
 import { resolveConfig, type ResolvedConfig } from './config'
 import { browserPlatform } from './platform'
 import { cookieStorage, webStore } from './lib/storage'
-import { randomHex, traceIdOf, traceparentOf, uuid } from './lib/ids'
-import { guard, safeCall } from './lib/guard'
-import { debug, setDebug } from './lib/log'
+import { guard, safeCaller } from './lib/guard'
+import { createLog } from './lib/log'
 import { jsonSafe } from './lib/json-safe'
 import { onLifecycle } from './lib/lifecycle'
+import { createIdentity } from './identity'
+import { createSession, sampledRate, type SampledKind } from './session'
+import { envelope, serialize } from './event'
+import { createOutbox } from './outbox'
 import { createTransport, type Transport } from './transport'
-import { createTurn, type Feedback, type TurnCtx, type TurnHost } from './turn'
+import { createPageHide, type PageHide } from './page-hide'
+import { createTurn, type TurnHost } from './turn'
 import { captureMessages } from './transcript'
-import { SDK, serialize } from './event'
 import { noopSession, noopTurn } from './noop'
-
-export interface SessionCtx {
-  /** The session's 32-hex W3C trace id. */
-  sessionId: string
-  /** The session's traceparent (`00-<trace>-<span>-01`). */
-  traceparent: string
-  /** Opens the next turn of this session. */
-  turn(): TurnCtx
-}
-
-export interface IdentifyOptions {
-  /** Start a new session: default true when switching between two identified users. */
-  newSession?: boolean
-}
-
-/** The fraction kept of each kind, and which 8 hex digits of the trace id draw it. */
-type Kind = 'turn' | 'span' | 'uiEvent'
-const DRAW_SLOT: Record<Kind, number> = { turn: 0, span: 8, uiEvent: 16 }
 
 const resolved = Promise.resolve()
 
-/** Cookie and localStorage key of the distinct id. */
-const ID_KEY = 'lumina_id'
-const ANON = 'anon_'
-/** sessionStorage keys: the session's W3C traceparent, and `<traceId>:<seq>` (both per tab, surviving reloads). */
-const TRACEPARENT_KEY = 'traceparent'
-const SEQ_KEY = 'lumina_seq'
-/**
- * sessionStorage flag of a page that holds the session, removed on pagehide: a reload finds
- * it gone, but a duplicated tab finds the original's copy, and starts its own session (PostHog
- * detects duplicated tabs the same way).
- */
-const TAB_KEY = 'lumina_tab'
+/** Before init, configured, or off after a config that cannot work (a harmless no-op). */
+const NEW = 0
+const ON = 1
+const OFF = 2
 
 /**
  * Creates an SDK instance. `Lumina` (ESM) and `window.lumina` (CDN) are one each; tests
@@ -56,139 +33,78 @@ const TAB_KEY = 'lumina_tab'
  * lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
  */
 export const createLumina = (overrides: Partial<Platform> = {}) => {
-  const p: Platform = { ...browserPlatform(), ...overrides }
-  /** 0 until init; 1 once configured; 2 after a bad config (a harmless no-op). */
-  let state = 0
+  const platform: Platform = { ...browserPlatform(), ...overrides }
+  let state = NEW
   /** Calls made before init, replayed in order after it. */
   const held: (() => void)[] = []
   let config: ResolvedConfig | undefined
   let ui: UIProvider | undefined
   let transport: Transport
-  /** Between page hide and show. */
-  let hidden = false
+  let pageHide: PageHide
+  let host: TurnHost
+  const debug = createLog(() => config?.debug)
+  const safeCall = safeCaller(debug)
 
-  // Identity: `anon_<uuid>` until identify(). Read from the first store that has it, written
-  // to both, so each restores the other (Safari may wipe either after 7 days). Read on first
-  // use, not at import (server-side rendering has no document).
-  const localKV = webStore(p.localStorage)
-  const cookieKV = webStore(() => cookieStorage(p.document!, config?.cookieDomain, p.window?.location?.protocol == 'https:'))
-  let distinctId = ''
-  const setId = (value: string) => {
-    distinctId = value
-    for (const kv of [cookieKV, localKV]) if (kv.get(ID_KEY) != value) kv.set(ID_KEY, value)
-  }
-  /** (Re-)reads the stores (another tab may have identified) and repairs a wiped one. */
-  const loadId = () => setId(cookieKV.get(ID_KEY) || localKV.get(ID_KEY) || ANON + uuid())
-  const id = () => {
-    if (!distinctId) loadId()
-    return distinctId
-  }
+  const localKV = webStore(platform.localStorage)
+  const cookieKV = webStore(() => cookieStorage(platform.document!, config?.cookieDomain, platform.window?.location?.protocol == 'https:'))
+  const identity = createIdentity(cookieKV, localKV)
+  const session = createSession(webStore(platform.sessionStorage))
 
-  // The session: one W3C trace per conversation, kept in sessionStorage so a reload continues
-  // it, with the turn counter beside it. Both are read once and kept in memory; the counter
-  // is written on page hide, not per turn — a sessionStorage write costs ~11 µs in Chromium.
-  const sessionKV = webStore(p.sessionStorage)
-  let traceparent: string | null | undefined
-  let seq = 0
-  let unsaved = false
-  /** The trace id of the open session, if any. */
-  const traceId = () => {
-    if (traceparent === undefined) {
-      if (sessionKV.get(TAB_KEY)) clearSession() // a duplicated tab: the copied session is the original tab's
-      else {
-        const [t, n] = (sessionKV.get(SEQ_KEY) || '').split(':')
-        seq = traceIdOf((traceparent = sessionKV.get(TRACEPARENT_KEY))) == t ? +n || 0 : 0
-      }
-      sessionKV.set(TAB_KEY, '1')
-    }
-    return traceIdOf(traceparent)
-  }
-  /** Next turn number of the open session: 1, 2, … across reloads (saved on page hide). */
-  const nextSeq = () => {
-    unsaved = true
-    return ++seq
-  }
-  const clearSession = () => {
-    sessionKV.remove(TRACEPARENT_KEY)
-    sessionKV.remove(SEQ_KEY)
-    traceparent = null
-    seq = 0
-    unsaved = false
-  }
-
-  const sampled = (kind: Kind, traceId: string): number | undefined => {
-    const rate = config!.sampling[kind]
-    return parseInt(traceId.substr(DRAW_SLOT[kind], 8), 16) / 2 ** 32 < rate ? rate : undefined
-  }
-
-  /** The fields every event line has, then its own (the id first: the outbox reads it from there). */
-  const eventOf = (name: string, fields: Record<string, unknown>, ts: number): Record<string, unknown> => ({
-    id: uuid(),
-    source: 'sdk',
-    name,
-    ts: new Date(ts).toISOString(),
-    distinct_id: id(),
-    session_id: traceId(),
-    sdk: SDK,
-    ...fields,
-  })
+  const sampled = (kind: SampledKind, traceId: string) => sampledRate(config!.sampling, kind, traceId)
 
   /** Queues one event; `rate` < 1 is recorded as `sample_rate`. */
   const emit = (name: string, fields: Record<string, unknown>, rate = 1) => {
-    const ts = p.now()
-    const event = eventOf(name, fields, ts)
-    if (rate < 1) event.sample_rate = rate
-    transport.enqueue(serialize(event), ts)
-    // Timers may never fire in a hidden page: what comes in now (an abandoned input, a late
-    // turn) goes out at once on the page-hide path.
-    if (hidden) transport.hide()
+    const ts = platform.now()
+    const event = envelope(name, fields, ts, identity._get(), session._traceId())
+    if (rate < 1) {
+      event.sample_rate = rate
+    }
+    transport._enqueue(serialize(event), ts)
+    pageHide._queued()
     debug('event', name)
   }
 
   /** A `feedback` event for a turn (this page's or an earlier one's); the comment is user text, captured like the transcript. */
-  const feedback = (turnId: string, f: Feedback) =>
-    /^[0-9a-f]{16}$/.test(turnId) && Number.isFinite(f?.score)
-      ? emit('feedback', { turn_id: turnId, score: f.score, comment: typeof f.comment == 'string' ? captureMessages(f.comment, config!) : undefined })
-      : debug('feedback needs a turn id and { score: number }')
-
-  /** What turns need from their instance; `open` holds each open turn's page-hide report. */
-  let host: TurnHost
+  const feedback = (turnId: string, f: Feedback) => {
+    if (!/^[0-9a-f]{16}$/.test(turnId) || !Number.isFinite(f?.score)) {
+      debug('feedback needs a turn id and { score: number }')
+      return
+    }
+    const comment = typeof f.comment == 'string' ? captureMessages(f.comment, config!) : undefined
+    emit('feedback', { turn_id: turnId, score: f.score, comment })
+  }
 
   const setup = (c: LuminaConfig) => {
     const r = resolveConfig(c)
     if (typeof r == 'string') {
       console.error('[lumina]', r + ' — the SDK is disabled.')
-      return 2
+      return OFF
     }
     config = r
-    setDebug(!!config.debug)
-    if (config.cookieDomain) cookieKV.set(ID_KEY, id()) // now with its Domain
+    if (config.cookieDomain) {
+      identity._writeCookie() // now with its Domain
+    }
     ui = config.uiAnalytics
-    host = { c: config, p, ui, sampled, open: new Set(), feedback, emit: (f, rate) => emit('turn', f, rate) }
-    transport = createTransport(config, p, localKV, (dropped) => serialize(eventOf('dropped', { session_id: undefined, dropped }, p.now())))
-    onLifecycle(
-      p.window,
-      p.document,
-      () => {
-        hidden = true
-        // the turn counter, written here rather than per turn
-        if (unsaved && traceId() && sessionKV.set(SEQ_KEY, `${traceId()}:${seq}`)) unsaved = false
-        host.open.forEach((sendIncomplete) => sendIncomplete())
-        transport.hide()
-      },
-      () => {
-        hidden = false
-        loadId()
-      },
-    )
-    p.window?.addEventListener('online', transport.online)
-    p.window?.addEventListener('pagehide', () => sessionKV.remove(TAB_KEY))
-    p.window?.addEventListener('pageshow', () => {
-      if (traceparent !== undefined) sessionKV.set(TAB_KEY, '1') // back from the bfcache
-    })
+    const droppedLine = (dropped: number) => serialize(envelope('dropped', { dropped }, platform.now(), identity._get(), undefined))
+    const outbox = createOutbox(localKV, platform.now, droppedLine)
+    transport = createTransport(config, platform, outbox, debug)
+    pageHide = createPageHide(platform, outbox, transport, debug)
+    host = { config, platform, ui, debug, safeCall, sampled, feedback, onHide: pageHide._register, emit: (f, rate) => emit('turn', f, rate) }
+    const hidden = () => {
+      session._save() // the turn counter, written here rather than per turn
+      pageHide._hide()
+    }
+    const shown = () => {
+      pageHide._show()
+      identity._refresh()
+    }
+    onLifecycle(platform.window, platform.document, hidden, shown)
+    platform.window?.addEventListener('online', transport._online)
+    platform.window?.addEventListener('pagehide', session._pagehide)
+    platform.window?.addEventListener('pageshow', session._pageshow)
     safeCall(ui, 'init')
     debug('initialised', config.endpoint)
-    return 1
+    return ON
   }
 
   /**
@@ -197,12 +113,22 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
    * Promise `off` returns a Promise while held, settled when it runs.
    */
   const api = <A extends unknown[], R>(name: string, fn: (...args: A) => R, off?: R) => {
-    const safe = guard(name, fn, off as R)
+    const safe = guard(name, fn, off as R, debug)
     return (...args: A): R => {
       debug(name, ...args) // every public call, under `debug`
-      if (state == 1) return safe(...args)
-      if (!state && off) return new Promise((done) => held.push(() => done(state == 1 ? safe(...args) : off))) as R
-      if (!state) held.push(() => state == 1 && safe(...args))
+      if (state == ON) {
+        return safe(...args)
+      }
+      if (state == NEW && off) {
+        return new Promise((done) => held.push(() => done(state == ON ? safe(...args) : off))) as R
+      }
+      if (state == NEW) {
+        held.push(() => {
+          if (state == ON) {
+            safe(...args)
+          }
+        })
+      }
       return off as R
     }
   }
@@ -214,37 +140,33 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
      * @example lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
      */
     init(c: LuminaConfig): void {
-      if (state) return debug('init called twice; ignored')
+      if (state != NEW) {
+        debug('init called twice; ignored')
+        return
+      }
       try {
         state = setup(c)
       } catch (e) {
-        state = 2
+        state = OFF
         console.error('[lumina]', 'init failed — the SDK is disabled.', e)
       }
-      held.splice(0).forEach((call) => call())
+      for (const call of held.splice(0)) {
+        call()
+      }
     },
     session: {
       /** Opens this tab's session (reused across reloads) and resolves with its context. */
       start: api(
         'session.start',
         (): Promise<SessionCtx> => {
-          let sessionId = traceId()
-          if (!sessionId) {
-            sessionId = randomHex(16)
-            traceparent = traceparentOf(sessionId, randomHex(8))
-            sessionKV.set(TRACEPARENT_KEY, traceparent)
-            seq = 0
-          }
-          return Promise.resolve({
-            sessionId,
-            traceparent: traceparent!,
-            turn: guard('turn', () => createTurn(host, sessionId!, nextSeq()), noopTurn()),
-          })
+          const [sessionId, traceparent] = session._start()
+          const turn = guard('turn', () => createTurn(host, sessionId, session._nextSeq()), noopTurn(), debug)
+          return Promise.resolve({ sessionId, traceparent, turn })
         },
         Promise.resolve(noopSession()),
       ),
       /** Ends the session: the next start() opens a new trace. */
-      clear: api('session.clear', clearSession),
+      clear: api('session.clear', session._clear),
     },
     /**
      * Names the user. Switching between two identified users starts a new session unless
@@ -258,39 +180,51 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
           debug('identify needs a non-empty string user id')
           return resolved
         }
-        const previous = id()
-        if (options.newSession ?? (!previous.startsWith(ANON) && previous != userId)) clearSession()
-        setId(userId)
+        const previous = identity._get()
+        const switching = !identity._isAnonymous() && previous != userId
+        if (options.newSession ?? switching) {
+          session._clear()
+        }
+        identity._set(userId)
         emit('identify', { user_id: userId, previous_id: previous, properties: jsonSafe(properties || {}) })
         safeCall(ui, 'identify', userId, properties)
-        return transport.flush()
+        return transport._flush()
       },
       resolved,
     ),
     /** Forgets the user (logout): a new anonymous id and a new session. */
     reset: api('reset', () => {
-      setId(ANON + uuid())
-      clearSession()
+      identity._reset()
+      session._clear()
       safeCall(ui, 'reset')
     }),
     /** The current distinct id: `anon_<uuid>` or the identified user id. */
-    getDistinctId: guard('getDistinctId', id, ''),
+    getDistinctId: guard('getDistinctId', identity._get, '', debug),
     /** Whether identify() has not been called (or reset() was). */
-    isAnonymous: guard('isAnonymous', () => id().startsWith(ANON), true),
+    isAnonymous: guard('isAnonymous', identity._isAnonymous, true, debug),
     /**
      * The user's rating of a turn, by its id (`turn.turnId`): works after finish() and after a reload.
      * @example lumina.feedback(turnId, { score: 1, comment: 'helpful' })
      */
     feedback: api('feedback', feedback),
     /** Sends everything queued; resolves when done (or when sending must wait). Never rejects. */
-    flush: api('flush', () => transport.flush(), resolved),
-    /** Queues a UI event (chat input signals), subject to `sampling.uiEvent`. @internal */
-    _track: api('_track', (name: string, fields: Record<string, unknown>, ownUi?: boolean) => {
-      const trace = (fields.session_id as string) || traceId()
-      const rate = trace ? sampled('uiEvent', trace) : config!.sampling.uiEvent == 1 ? 1 : undefined
-      if (rate) emit(name, fields, rate)
-      if (!ownUi) safeCall(ui, 'captureEvent', name, fields)
+    flush: api('flush', () => transport._flush(), resolved),
+    /** A chat input signal (ChatSink): sampled by `sampling.uiEvent`, then to `trackerUi` or ours. @internal */
+    _track: api('_track', (name: string, fields: Record<string, unknown>, trackerUi?: UIProvider) => {
+      const trace = (fields.session_id as string) || session._traceId()
+      let rate: number | undefined
+      if (trace) {
+        rate = sampled('uiEvent', trace)
+      } else if (config!.sampling.uiEvent == 1) {
+        rate = 1
+      }
+      if (rate) {
+        emit(name, fields, rate)
+      }
+      safeCall(trackerUi || ui, 'captureEvent', name, fields)
     }),
+    /** SHA-256 hex with this instance's platform (ChatSink). @internal */
+    _hash: (text: string) => platform.hash(text),
   }
   return lumina
 }

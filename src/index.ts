@@ -9,18 +9,46 @@
  * const reply = await turn.wrapLLM(() => callModel(prompt), { model: 'gpt-4o' })
  * turn.finish()
  */
+import type { ChatSink, UIProvider } from './types'
 import { createLumina } from './client'
-import { setChatSink } from './chat-input'
+import { bindChatInputs as bindTo, trackerFor } from './chat-input'
 
 export const Lumina = createLumina()
 export default Lumina
-setChatSink(Lumina)
-export { ChatInputTracker, bindChatInputs } from './chat-input'
+
+/**
+ * Chat input signals (typing time, submission, abandonment; never the text) to `Lumina`, or
+ * to the instance passed as the third argument.
+ * @example const tracker = new ChatInputTracker(postHogProvider(), session.sessionId)
+ */
+export class ChatInputTracker extends trackerFor(Lumina) {}
+
+/**
+ * Binds every `[data-lumina-chat-input]` under `root`, now and added later, reporting to
+ * `Lumina` (or `sink`). Returns a function that unbinds.
+ * @example const unbind = bindChatInputs()
+ */
+export const bindChatInputs = (root?: Document | HTMLElement, ui?: UIProvider, sink: ChatSink = Lumina): (() => void) => bindTo(root, ui, sink)
+
 export { createLumina } from './client'
 export { noopTurn } from './noop'
-export type { Lumina as LuminaInstance, SessionCtx, IdentifyOptions } from './client'
-export type { TurnCtx, LLMOptions, ToolOptions, Feedback } from './turn'
+export type { Lumina as LuminaInstance } from './client'
 export { toOtlpSpans, toPostHogGeneration, toPostHogFeedback, providerOf, GEN_AI_SEMCONV_VERSION } from './mappings'
 export { CaptureTranscript } from './types'
-export type { CaptureMode, LuminaConfig, MaskFn, Message, Platform, SystemProvider, UIProvider } from './types'
+export type {
+  CaptureMode,
+  ChatSink,
+  Feedback,
+  IdentifyOptions,
+  LLMOptions,
+  LuminaConfig,
+  MaskFn,
+  Message,
+  Platform,
+  SessionCtx,
+  SystemProvider,
+  ToolOptions,
+  TurnCtx,
+  UIProvider,
+} from './types'
 export { defaultMask } from './transcript'

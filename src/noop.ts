@@ -1,5 +1,4 @@
-import type { TurnCtx } from './turn'
-import type { SessionCtx } from './client'
+import type { SessionCtx, TurnCtx } from './types'
 
 const done = () => Promise.resolve()
 

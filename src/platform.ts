@@ -1,4 +1,5 @@
 import type { Platform } from './types'
+import { hash } from './lib/hash'
 
 /**
  * The real browser's functions, looked up when called (so they can be replaced later, and
@@ -20,5 +21,6 @@ export const browserPlatform = (): Platform => {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
     isOnline: () => nav?.onLine !== false,
+    hash,
   }
 }

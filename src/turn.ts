@@ -1,8 +1,8 @@
-import type { Platform, UIProvider } from './types'
+import type { Feedback, LLMOptions, Platform, ToolOptions, TurnCtx, UIProvider } from './types'
 import { randomHex, traceparentOf } from './lib/ids'
 import { jsonSafe } from './lib/json-safe'
-import { safeCall } from './lib/guard'
-import { debug } from './lib/log'
+import type { SafeCall } from './lib/guard'
+import type { Log } from './lib/log'
 import { captureMessages } from './transcript'
 import { observeStream, readUsage, textOf, type Usage } from './llm'
 import { errorInfo, iso, observe, type ErrorInfo } from './lib/observe'
@@ -10,59 +10,25 @@ import type { ResolvedConfig } from './config'
 
 /** What a turn needs from its SDK instance. */
 export interface TurnHost {
-  c: ResolvedConfig
-  p: Platform
+  config: ResolvedConfig
+  platform: Platform
   ui?: UIProvider
+  /** The instance's log (prints under its `debug`) and its guarded provider call. */
+  debug: Log
+  safeCall: SafeCall
   /** Queues a `turn` event; `rate` is the sampling rate it passed (undefined: not kept). */
   emit: (fields: Record<string, unknown>, rate: number | undefined) => void
   /** The sampling rate a session keeps for a kind, or undefined when it drops it. */
   sampled: (kind: 'turn' | 'span', traceId: string) => number | undefined
-  /** Open turns' page-hide reports: each sends its turn once as `incomplete`. */
-  open: Set<() => void>
+  /** Registers the turn's page-hide report (it sends the turn once as `incomplete`); returns the function that unregisters it. */
+  onHide: (report: () => void) => () => void
   /** Sends a `feedback` event for a turn. */
   feedback: (turnId: string, feedback: Feedback) => void
 }
 
-export interface LLMOptions {
-  model?: string
-  prompt_id?: string
-  /** e.g. 'openai', 'anthropic' (OpenTelemetry's gen_ai.provider.name values). */
-  provider?: string
-  /** The AbortSignal of a streamed call: if it fires, the turn ends as `aborted`. */
-  signal?: AbortSignal
-}
-
-export interface Feedback {
-  /** e.g. 1 / -1 for thumbs, or a 1–5 rating. */
-  score: number
-  comment?: string
-}
-
-export interface ToolOptions {
-  type?: string
-  target?: string
-  version?: string
-}
-
-export interface TurnCtx {
-  turnId: string
-  seq: number
-  traceparent: string
-  wrapLLM<T>(fn: () => T, options?: LLMOptions): T
-  recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T
-  addRetrieval(info: unknown): void
-  annotate(obj: Record<string, unknown>): void
-  setMessages(messages: unknown[]): void
-  finish(): Promise<void>
-  /** The user's rating of this turn; works after finish() too. */
-  feedback(feedback: Feedback): void
-  /** Headers that make the page's own request to its backend join this turn's trace. */
-  headers(): { traceparent: string }
-}
-
 /** One AI chat turn: a child span of the session's trace. */
 export const createTurn = (host: TurnHost, sessionId: string, seq: number): TurnCtx => {
-  const { c: config, p, ui } = host
+  const { config, platform: p, ui, debug, safeCall } = host
   const system = config.systemAnalytics
   const turnId = randomHex(8)
   const traceparent = traceparentOf(sessionId, turnId)
@@ -114,9 +80,10 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
 
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
   const sendIncomplete = () => {
-    host.open.delete(sendIncomplete)
+    unregister()
     if (rate) host.emit(event(), rate)
   }
+  const unregister = host.onHide(sendIncomplete)
 
   const self: TurnCtx = {
     turnId,
@@ -194,7 +161,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     },
     finish(): Promise<void> {
       if (!finished) {
-        host.open.delete(sendIncomplete)
+        unregister()
         const e = event(true)
         if (rate) host.emit(e, rate)
         safeCall(ui, 'untagTurn', turnId)
@@ -206,7 +173,6 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     feedback: (f: Feedback) => host.feedback(turnId, f),
     headers: () => ({ traceparent }),
   }
-  host.open.add(sendIncomplete)
   safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
   safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
   debug('turn', seq, turnId)

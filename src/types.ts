@@ -78,7 +78,71 @@ export interface Platform {
   setTimeout: (fn: () => void, ms: number) => unknown
   clearTimeout: (id: unknown) => void
   isOnline: () => boolean
+  /** SHA-256 hex of a text (the chat input's salted hashes); never rejects. */
+  hash: (text: string) => Promise<string>
 }
 
 /** An event line on the wire, before serialisation. */
 export type WireEvent = Record<string, unknown> & { id: string; name: string }
+
+export interface SessionCtx {
+  /** The session's 32-hex W3C trace id. */
+  sessionId: string
+  /** The session's traceparent (`00-<trace>-<span>-01`). */
+  traceparent: string
+  /** Opens the next turn of this session. */
+  turn(): TurnCtx
+}
+
+export interface IdentifyOptions {
+  /** Start a new session: default true when switching between two identified users. */
+  newSession?: boolean
+}
+
+export interface LLMOptions {
+  model?: string
+  prompt_id?: string
+  /** e.g. 'openai', 'anthropic' (OpenTelemetry's gen_ai.provider.name values). */
+  provider?: string
+  /** The AbortSignal of a streamed call: if it fires, the turn ends as `aborted`. */
+  signal?: AbortSignal
+}
+
+export interface Feedback {
+  /** e.g. 1 / -1 for thumbs, or a 1–5 rating. */
+  score: number
+  comment?: string
+}
+
+export interface ToolOptions {
+  type?: string
+  target?: string
+  version?: string
+}
+
+export interface TurnCtx {
+  turnId: string
+  seq: number
+  traceparent: string
+  wrapLLM<T>(fn: () => T, options?: LLMOptions): T
+  recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T
+  addRetrieval(info: unknown): void
+  annotate(obj: Record<string, unknown>): void
+  setMessages(messages: unknown[]): void
+  finish(): Promise<void>
+  /** The user's rating of this turn; works after finish() too. */
+  feedback(feedback: Feedback): void
+  /** Headers that make the page's own request to its backend join this turn's trace. */
+  headers(): { traceparent: string }
+}
+
+/** Where chat input signals go: an SDK instance (`createLumina()`). */
+export interface ChatSink {
+  /**
+   * Queues a UI event for our ingest (sampled by `sampling.uiEvent`) and hands it to `ui`,
+   * or to the instance's UI provider when the tracker has none of its own.
+   */
+  _track(name: string, fields: Record<string, unknown>, ui?: UIProvider): void
+  /** SHA-256 hex of a text, with the instance's platform. */
+  _hash(text: string): Promise<string>
+}

@@ -1,11 +1,9 @@
-/** Whether `debug: true` was configured: off, the SDK prints nothing but config errors. */
-let debugOn = false
+/** Logs one SDK operation. Each instance has its own, printing only under its `debug: true`. */
+export type Log = (...args: unknown[]) => void
 
-export const setDebug = (on: boolean): void => {
-  debugOn = on
-}
-
-/** Logs one SDK operation under `debug`. */
-export const debug = (...args: unknown[]): void => {
-  if (debugOn) console.log('[lumina]', ...args)
-}
+/** A log that prints with the `[lumina]` prefix while `on()` is true. */
+export const createLog =
+  (on: () => boolean | undefined): Log =>
+  (...args) => {
+    if (on()) console.log('[lumina]', ...args)
+  }

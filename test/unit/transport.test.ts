@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fakeBrowser, oneTurn, tick } from '../helpers'
-import { OUTBOX_KEY } from '../../src/transport'
+import { OUTBOX_KEY } from '../../src/outbox'
 
 beforeEach(() => {
   vi.useFakeTimers()
