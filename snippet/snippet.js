@@ -15,7 +15,7 @@
   let fallback = (m) => (m > 's' ? { turn: () => turn } : void 0)
   let stub = (m) => (...a) => new P((r) => (failed ? r(fallback(m)) : l._q.push([m, a, r])))
   let l = (w.lumina = { _q: [], session: { start: stub('start'), clear: stub('clear') } })
-  'init identify reset getDistinctId isAnonymous flush feedback'.split(' ').map((m) => (l[m] = stub(m)))
+  'init identify reset getDistinctId isAnonymous flush feedback shutdown'.split(' ').map((m) => (l[m] = stub(m)))
   // A bundle that ran sets l._loaded before its load event; a surrogate script does not.
   let fail = () => l._loaded || ((failed = 1), l._q.splice(0).map((e) => e[2](fallback(e[0]))))
   let s = d.createElement('script')

@@ -24,6 +24,12 @@ export interface TurnHost {
   onHide: (report: () => void) => () => void
   /** Sends a `feedback` event for a turn. */
   feedback: (turnId: string, feedback: Feedback) => void
+  /** Sends soon what is queued; resolves once the ingest confirmed it, or (bounded) when it cannot be sent now. */
+  _sent: () => Promise<void>
+  /** The distinct id of the turn's scope, for its headers. */
+  _distinctId: () => string
+  /** The browser turn a server session continues: this turn's parent span. */
+  _parentSpanId?: string
 }
 
 /** One AI chat turn: a child span of the session's trace. */
@@ -57,6 +63,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     turn_id: turnId,
     seq,
     traceparent,
+    parent_span_id: host._parentSpanId,
     session_id: sessionId,
     started_at,
     ended_at: iso(p.now()),
@@ -166,12 +173,16 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         if (rate) host.emit(e, rate)
         safeCall(ui, 'untagTurn', turnId)
         safeCall(system, 'endTurn', { turnId }, e)
-        finished = Promise.resolve()
+        finished = rate ? host._sent() : Promise.resolve()
       }
       return finished
     },
     feedback: (f: Feedback) => host.feedback(turnId, f),
-    headers: () => ({ traceparent }),
+    headers: () => ({
+      traceparent,
+      // W3C baggage: encodeURIComponent leaves only characters a baggage value may hold
+      baggage: `lumina.distinct_id=${encodeURIComponent(host._distinctId())},lumina.session_id=${sessionId},lumina.seq=${seq}`,
+    }),
   }
   safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
   safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })

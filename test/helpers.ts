@@ -188,6 +188,6 @@ export const oneTurn = async (lumina: ReturnType<typeof createLumina>, fill?: (t
   const turn = s.turn()
   await turn.wrapLLM(() => Promise.resolve('hi'), { model: 'gpt-test', prompt_id: 'p1' })
   fill?.(turn)
-  await turn.finish()
+  turn.finish()
   return turn
 }

@@ -69,7 +69,7 @@ describe('built files', () => {
     w.lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.test' })
     const turn = (await started).turn()
     expect(turn.wrapLLM(() => 42)).toBe(42)
-    await turn.finish()
+    turn.finish()
     await w.lumina.flush()
     expect(sent.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l).name)).toEqual(['turn'])
     const tracker = new w.lumina.ChatInputTracker()

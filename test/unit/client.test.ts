@@ -65,7 +65,7 @@ describe('init', () => {
     const s = await held
     const turn = s.turn()
     expect(await turn.wrapLLM(() => Promise.resolve('answer'))).toBe('answer')
-    await turn.finish()
+    turn.finish()
     await lumina.identify('u')
     await lumina.flush()
     expect(b.net.sent).toHaveLength(0)

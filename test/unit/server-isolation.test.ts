@@ -109,7 +109,7 @@ describe.each(apps)('%s', (_, start) => {
       expect(id).toMatch(/^anon_/)
     }
     expect(new Set(previous).size).toBe(previous.length)
-  })
+  }, 30_000)
 
   it('55 concurrent requests with the browser turn headers: each server turn is the child of its browser turn, in its session, with its seq and user', async () => {
     const server = createNodeLumina()
@@ -148,5 +148,5 @@ describe.each(apps)('%s', (_, start) => {
     const serverIdentifies = events.filter((e) => e.name == 'identify' && e.session_id)
     expect(serverIdentifies).toHaveLength(sent.filter((s) => s.user.name).length)
     for (const e of serverIdentifies) expect([e.user_id, browserIdOf.get(e.user_id)]).toContain(e.previous_id)
-  })
+  }, 30_000)
 })
