@@ -14,6 +14,7 @@ import type { SessionCtx } from '../../src/node/index'
 type Sdk = {
   session: { start(options?: { headers?: unknown }): Promise<SessionCtx> }
   identify(userId: string, properties?: Record<string, unknown>): Promise<void>
+  getDistinctId(): string
 }
 
 /** A model call that takes a little while, so concurrent requests interleave. */
@@ -76,7 +77,8 @@ export const startExpressApp = (Lumina: Sdk, { continueTrace }: AppOptions) => {
 
     try {
       const response = await turn.wrapLLM(async () => await callLLM(req.body.message), { model: 'gpt-4o', prompt_id: 'chat' })
-      turn.annotate({ request: req.body.request })
+      // the ambient distinct id, as the route sees it (it must be this request's too)
+      turn.annotate({ request: req.body.request, ambient: Lumina.getDistinctId() })
 
       turn.setMessages([
         { role: 'user', content: req.body.message },
@@ -104,7 +106,7 @@ export const chatRoute = (Lumina: Sdk, { continueTrace }: AppOptions) =>
 
     try {
       const response = await turn.wrapLLM(async () => await callLLM(message), { model: 'gpt-4o', prompt_id: 'api_chat' })
-      turn.annotate({ request })
+      turn.annotate({ request, ambient: Lumina.getDistinctId() })
 
       const assistantMessage = response.choices[0].message.content || ''
 

@@ -95,6 +95,7 @@ describe.each(apps)('%s', (_, start) => {
       }
       expect(turn.seq).toBe(1)
       expect(turn.messages[0].content).toBe(`hello ${turn.annotations.request}`)
+      expect(turn.annotations.ambient).toBe(turn.distinct_id) // getDistinctId() in the route
     }
     // a fresh anonymous id per anonymous request, a session per request
     expect(anonIds.size).toBe(TURNS_PER_USER)
@@ -127,6 +128,7 @@ describe.each(apps)('%s', (_, start) => {
     for (const turn of serverTurns) {
       const s = sent[turn.annotations.request]
       expect(turn.distinct_id).toBe(s.user.name || s.browserDistinctId)
+      expect(turn.annotations.ambient).toBe(turn.distinct_id)
       expect(turn.session_id).toBe(s.browserSessionId)
       expect(turn.parent_span_id).toBe(s.browserTurnId)
       expect(turn.seq).toBe(s.browserSeq)
