@@ -1,10 +1,29 @@
 import type { ChatSink, UIProvider } from './types'
 import { hashSync } from './lib/hash'
-import { randomHex, uuid } from './lib/ids'
+import { randomHex, traceIdOf, uuid } from './lib/ids'
 import { onLifecycle } from './lib/lifecycle'
+import { webStore } from './lib/storage'
 
-/** Salts by session id: the same text hashes alike within a session, and the salt never leaves the browser. */
+/**
+ * The hash salt lives as long as the session: the same text hashes alike within a session,
+ * across reloads, and a new session gets a new salt. It is kept in sessionStorage beside the
+ * session as `<traceId>:<salt>` (memory where storage is blocked) and never leaves the browser.
+ */
+const SALT_KEY = 'lumina_salt'
+/** The session's own sessionStorage key (its W3C traceparent): the session of trackers given none. */
+const SESSION_KEY = 'traceparent'
 const salts: Record<string, string> = {}
+const tabStore = webStore(() => (typeof window == 'object' ? window.sessionStorage : undefined))
+const saltOf = (sessionId: string): string => {
+  const trace = sessionId || traceIdOf(tabStore.get(SESSION_KEY)) || ''
+  if (!salts[trace]) {
+    const [owner, stored] = (tabStore.get(SALT_KEY) || '').split(':')
+    const salt = owner == trace && /^[0-9a-f]{32}$/.test(stored) ? stored : randomHex(16)
+    if (salt != stored) tabStore.set(SALT_KEY, trace + ':' + salt)
+    salts[trace] = salt
+  }
+  return salts[trace]
+}
 
 /** Visible time: performance.now() less the time the tab was hidden, so typing time ignores it. */
 let hiddenMs = 0
@@ -56,7 +75,7 @@ export class ChatInputTracker {
     let start: number | undefined
     /** The latest text hashed ahead, and its SHA-256 (see `_prehash`). */
     let ahead: [text?: string, sha256?: string] = []
-    const salt = () => (salts[sessionId] ||= randomHex(16))
+    const salt = () => saltOf(sessionId)
     /** To the sink only: it queues the signal for our ingest and hands it to `ui` (else its own UI provider). */
     const send = (name: string, fields: Record<string, unknown>) => {
       if (sessionId) fields.session_id = sessionId

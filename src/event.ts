@@ -1,5 +1,5 @@
 import { jsonSafe, utf8Bytes } from './lib/json-safe'
-import { uuid } from './lib/ids'
+import { iso, uuid } from './lib/ids'
 
 /** Name and version sent with every event (replaced at build time). */
 declare const __VERSION__: string
@@ -22,7 +22,7 @@ export const envelope = (
   id: uuid(),
   source: 'sdk',
   name,
-  ts: new Date(ts).toISOString(),
+  ts: iso(ts),
   distinct_id: distinctId,
   session_id: sessionId,
   sdk: SDK,

@@ -1,33 +1,41 @@
 /** What an LLM call returned, as far as a turn reports it: token usage, and streams. */
+import { toCount } from './lib/json-safe'
+import { read } from './lib/observe'
+import type { Log } from './lib/log'
 
 export interface Usage {
   input_tokens?: number
   output_tokens?: number
 }
 
-const num = (v: unknown) => (Number.isFinite(v) ? (v as number) : undefined)
-
 /**
  * Token usage of an OpenAI (`usage.prompt_tokens`/`completion_tokens`, or the Responses
  * API's `input_tokens`/`output_tokens`) or Anthropic (`usage.input_tokens`/`output_tokens`)
  * result or stream chunk; Anthropic's `message_start` nests it under `message`, OpenAI
- * Responses' `response.completed` under `response`. Merged into `into`.
+ * Responses' `response.completed` under `response`. Merged into `into`, as counts (integers
+ * ≥ 0; `'12'` is 12). Reads that throw (a getter, a revoked Proxy) count as absent.
  */
 export const readUsage = (value: any, into: Usage): void => {
-  const u = value?.usage || value?.message?.usage || value?.response?.usage
-  const input = num(u?.input_tokens) ?? num(u?.prompt_tokens)
-  const output = num(u?.output_tokens) ?? num(u?.completion_tokens)
-  if (input !== undefined) into.input_tokens = input
-  if (output !== undefined) into.output_tokens = output
+  try {
+    const u = value?.usage || value?.message?.usage || value?.response?.usage
+    const input = toCount(u?.input_tokens) ?? toCount(u?.prompt_tokens)
+    const output = toCount(u?.output_tokens) ?? toCount(u?.completion_tokens)
+    if (input !== undefined) into.input_tokens = input
+    if (output !== undefined) into.output_tokens = output
+  } catch {} // a getter that throws, a revoked Proxy: no usage
 }
 
-/** The text a stream chunk carries (OpenAI chat and Responses, Anthropic, plain strings). */
+/** The text a stream chunk carries (OpenAI chat and Responses, Anthropic, plain strings); '' when reading it throws. */
 export const textOf = (c: any): string => {
-  const t = typeof c == 'string' ? c : c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta
-  return typeof t == 'string' ? t : ''
+  try {
+    const t = typeof c == 'string' ? c : c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta
+    return typeof t == 'string' ? t : ''
+  } catch {
+    return ''
+  }
 }
 
-const isAbort = (e: unknown) => (e as Error)?.name == 'AbortError'
+const isAbort = (e: unknown) => read(e, 'name') == 'AbortError'
 
 /**
  * Observes an async-iterable LLM stream without consuming or altering it: the caller keeps
@@ -41,13 +49,22 @@ export const observeStream = (
   onChunk: (chunk: unknown) => void,
   onEnd: (aborted: boolean, error?: unknown) => void,
   signal?: AbortSignal,
+  log?: Log,
 ): boolean => {
-  const iterate = value?.[Symbol.asyncIterator]
+  /** Runs the SDK's own bookkeeping inside the host's iteration: what it throws never reaches the reader. */
+  const safely = (f: () => void) => {
+    try {
+      f()
+    } catch (e) {
+      log?.('observing the stream failed', e)
+    }
+  }
+  const iterate = read(value, Symbol.asyncIterator)
   let ended = false
   const end = (aborted: boolean, error?: unknown) => {
     if (ended) return
     ended = true
-    onEnd(aborted, error)
+    safely(() => onEnd(aborted, error))
   }
   if (typeof iterate != 'function') return false
   try {
@@ -63,7 +80,7 @@ export const observeStream = (
             throw e
           }
           if (r.done) end(false)
-          else if (!ended) onChunk(r.value)
+          else if (!ended) safely(() => onChunk(r.value))
           return r
         },
         // The reader stopped early (break, or the user pressed stop).
@@ -80,6 +97,8 @@ export const observeStream = (
   } catch {
     return false
   }
-  signal?.addEventListener('abort', () => end(true))
+  try {
+    signal?.addEventListener('abort', () => end(true))
+  } catch {} // not an AbortSignal after all
   return true
 }

@@ -1,11 +1,11 @@
 import type { Feedback, LLMOptions, Platform, ToolOptions, TurnCtx, UIProvider } from './types'
-import { randomHex, traceparentOf } from './lib/ids'
-import { jsonSafe } from './lib/json-safe'
+import { iso, randomHex, traceparentOf } from './lib/ids'
+import { jsonSafe, toCount, toText } from './lib/json-safe'
 import type { SafeCall } from './lib/guard'
 import type { Log } from './lib/log'
-import { captureMessages } from './transcript'
+import { captureMessages, maskerOf } from './transcript'
 import { observeStream, readUsage, textOf, type Usage } from './llm'
-import { errorInfo, iso, observe, type ErrorInfo } from './lib/observe'
+import { errorInfo, observe, read, type ErrorInfo } from './lib/observe'
 import type { ResolvedConfig } from './config'
 
 /** What a turn needs from its SDK instance. */
@@ -32,10 +32,25 @@ export interface TurnHost {
   _parentSpanId?: string
 }
 
+/** Earlier attempts' errors kept on a turn, at most. */
+const MAX_ATTEMPT_ERRORS = 10
+
+/** The usage the schema accepts (counts only) from whatever `annotate({ usage })` was given, over what the results said. */
+const usageOf = (annotated: unknown, reported: Usage): Usage | undefined => {
+  // the usual case allocates nothing: the reported counts as they are
+  if (annotated === undefined) return reported.input_tokens === undefined && reported.output_tokens === undefined ? undefined : reported
+  const input = toCount(read(annotated, 'input_tokens')) ?? reported.input_tokens
+  const output = toCount(read(annotated, 'output_tokens')) ?? reported.output_tokens
+  if (input === undefined && output === undefined) return undefined
+  return { input_tokens: input, output_tokens: output }
+}
+
 /** One AI chat turn: a child span of the session's trace. */
 export const createTurn = (host: TurnHost, sessionId: string, seq: number): TurnCtx => {
   const { config, platform: p, ui, debug, safeCall } = host
   const system = config.systemAnalytics
+  /** Under masked capture, error messages, annotations and retrievals are masked like the transcript. */
+  const mask = maskerOf(config)
   const turnId = randomHex(8)
   const traceparent = traceparentOf(sessionId, turnId)
   const started_at = iso(p.now())
@@ -45,19 +60,22 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   let model: string | undefined
   let prompt_id: string | undefined
   let provider: string | undefined
+  // the last attempt's: latency, time to first token, characters streamed, status and error
   let llmMs: number | undefined
   let ttftMs: number | undefined
   let outputChars: number | undefined
-  const usage: Usage = {}
   let status = 'ok'
   let error: ErrorInfo | undefined
+  /** wrapLLM calls so far; the last one is the attempt the turn reports. */
+  let attempts = 0
+  let attemptErrors: ErrorInfo[] | undefined
+  const usage: Usage = {}
   let messages: unknown
-  const tool_calls: Record<string, unknown>[] = []
-  const retrievals: unknown[] = []
-  const annotations: Record<string, unknown> = {}
+  // made when first used: most turns have no tools, retrievals or annotations
+  let toolCalls: Record<string, unknown>[] | undefined
+  let retrievals: unknown[] | undefined
+  let annotations: Record<string, unknown> | undefined
   let finished: Promise<void> | undefined
-  /** An array or object if it has anything in it. */
-  const some = <T extends object>(x: T) => (Object.keys(x).length ? x : undefined)
 
   const event = (final?: boolean) => ({
     turn_id: turnId,
@@ -67,22 +85,24 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     session_id: sessionId,
     started_at,
     ended_at: iso(p.now()),
-    latency_ms: llmMs ?? Math.round(p.perfNow() - startedPerf),
+    latency_ms: llmMs ?? Math.max(0, Math.round(p.perfNow() - startedPerf)),
     time_to_first_token_ms: ttftMs,
     output_characters: outputChars,
     model,
     provider,
     prompt_id,
     // annotate({ usage }) overrides what the result reported
-    usage: (annotations.usage as Usage) || some(usage),
+    usage: usageOf(annotations?.usage, usage),
     status: final ? status : 'incomplete',
     error,
+    attempts: attempts > 1 ? attempts : undefined,
+    attempt_errors: attemptErrors,
     messages,
-    tool_calls: spanRate && some(tool_calls),
-    retrievals: some(retrievals),
-    annotations: some(annotations),
-    ui_session_id: safeCall<string>(ui, 'getSessionId'),
-    ui_replay_url: safeCall<string>(ui, 'getReplayUrl'),
+    tool_calls: spanRate ? toolCalls : undefined,
+    retrievals,
+    annotations,
+    ui_session_id: ui && toText(safeCall(ui, 'getSessionId'), 1024),
+    ui_replay_url: ui && toText(safeCall(ui, 'getReplayUrl'), 2048),
   })
 
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
@@ -92,79 +112,120 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   }
   const unregister = host.onHide(sendIncomplete)
 
+  /** Starts an attempt: the one before it, if it failed, becomes an earlier attempt's error. Returns how the attempt's end is reported. */
+  const startAttempt = (options: LLMOptions) => {
+    // options that throw when read (a Proxy) end here, in wrapLLM's catch: the call still runs, unobserved
+    const signal = options.signal
+    const m = options.model
+    const pid = options.prompt_id
+    const prov = options.provider
+    model = toText(m) ?? model
+    prompt_id = toText(pid) ?? prompt_id
+    provider = toText(prov) ?? provider
+    const n = ++attempts
+    if (error) attemptErrors = (attemptErrors || []).concat(error).slice(-MAX_ATTEMPT_ERRORS)
+    status = 'ok'
+    error = undefined
+    ttftMs = undefined
+    outputChars = undefined
+    const start = p.perfNow()
+    /** The attempt ended: ok, stopped (`aborted`), or with an error. */
+    const ended = (outcome: 'ok' | 'aborted' | 'error', e?: unknown) => {
+      const info = outcome == 'error' ? errorInfo(e, mask) : undefined
+      if (n != attempts) {
+        // a retry started before this attempt ended: it only adds its error
+        if (info) attemptErrors = (attemptErrors || []).concat(info).slice(-MAX_ATTEMPT_ERRORS)
+        return
+      }
+      llmMs = Math.max(0, Math.round(p.perfNow() - start))
+      status = info?.type == 'AbortError' ? 'aborted' : outcome
+      error = info
+    }
+    return (failed: boolean, v: unknown) => {
+      if (failed) return ended('error', v)
+      readUsage(v, usage)
+      // A stream: time to first token as the user saw it, and its end (or the user stopping it:
+      // the turn is marked aborted and stays open for the host's setMessages/annotate/finish).
+      const streaming = observeStream(
+        v,
+        (chunk) => {
+          readUsage(chunk, usage)
+          if (n != attempts) return
+          ttftMs ??= Math.round(p.perfNow() - start)
+          outputChars = (outputChars || 0) + textOf(chunk).length
+        },
+        (aborted, e) => ended(e ? 'error' : aborted ? 'aborted' : 'ok', e),
+        signal,
+        debug,
+      )
+      if (!streaming) ended('ok')
+    }
+  }
+
   const self: TurnCtx = {
     turnId,
     seq,
     traceparent,
-    wrapLLM<T>(fn: () => T, options: LLMOptions = {}): T {
-      model = options.model ?? model
-      prompt_id = options.prompt_id ?? prompt_id
-      provider = options.provider ?? provider
-      const start = p.perfNow()
-      const before = llmMs || 0
-      const ended = (failed: boolean, e?: unknown) => {
-        llmMs = Math.round(before + p.perfNow() - start)
-        if (failed) {
-          error = errorInfo(e)
-          status = error.type == 'AbortError' ? 'aborted' : 'error'
-        }
+    wrapLLM<T>(fn: () => T, options?: LLMOptions): T {
+      let done: ((failed: boolean, v: unknown) => void) | undefined
+      try {
+        done = startAttempt(options || {})
+      } catch (e) {
+        debug('wrapLLM failed', e) // the host's call still runs
       }
-      return observe(fn, (failed, v) => {
-        if (failed) return ended(true, v)
-        readUsage(v, usage)
-        // A stream: time to first token as the user saw it, and its end (or the user stopping it).
-        const streaming = observeStream(
-          v,
-          (chunk) => {
-            ttftMs ??= Math.round(p.perfNow() - start)
-            outputChars = (outputChars || 0) + textOf(chunk).length
-            readUsage(chunk, usage)
-          },
-          (aborted, e) => {
-            ended(!!e, e)
-            if (aborted) {
-              status = 'aborted'
-              self.finish()
-            }
-          },
-          options.signal,
-        )
-        if (!streaming) ended(false)
-      })
+      return observe(fn, (failed, v) => done?.(failed, v), debug)
     },
-    recordTool<T>(name: string, fn: () => T, options: ToolOptions = {}): T {
+    recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T {
       if (!config.enableToolWrapping) return fn()
-      const span: Record<string, unknown> = {
-        span_id: randomHex(8),
-        name: String(name),
-        type: options.type,
-        target: options.target,
-        version: options.version,
-        started_at: iso(p.now()),
-        status: 'incomplete',
+      let span: Record<string, unknown> | undefined
+      let hookInfo: { turnId: string; spanId: string; name: string } | undefined
+      let start = 0
+      try {
+        const spanId = randomHex(8)
+        const spanName = toText(name) ?? typeof name
+        span = {
+          span_id: spanId,
+          name: spanName,
+          type: toText(options?.type),
+          target: toText(options?.target, 1024),
+          version: toText(options?.version),
+          started_at: iso(p.now()),
+          status: 'incomplete',
+        }
+        hookInfo = { turnId, spanId, name: spanName }
+        if (!toolCalls) toolCalls = []
+        toolCalls.push(span)
+        safeCall(system, 'startSpan', hookInfo)
+        start = p.perfNow()
+      } catch (e) {
+        debug('recordTool failed', e) // the host's call still runs
       }
-      const hookInfo = { turnId, spanId: span.span_id as string, name: span.name as string }
-      tool_calls.push(span)
-      safeCall(system, 'startSpan', hookInfo)
-      const start = p.perfNow()
-      return observe(fn, (failed, e) => {
-        span.latency_ms = Math.round(p.perfNow() - start)
+      return observe(
+        fn,
+        (failed, e) => {
+        if (!span) return
+        span.latency_ms = Math.max(0, Math.round(p.perfNow() - start))
         span.status = failed ? 'error' : 'ok'
-        if (failed) span.error = errorInfo(e)
+        if (failed) span.error = errorInfo(e, mask)
         safeCall(system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
-      })
+        },
+        debug,
+      )
     },
     addRetrieval(info: unknown) {
-      retrievals.push(jsonSafe(info))
+      if (!retrievals) retrievals = []
+      retrievals.push(jsonSafe(info, undefined, mask))
     },
     annotate(obj: Record<string, unknown>) {
-      const safe = jsonSafe(obj)
-      // only a plain object merges (a string would spread into indexed characters)
-      if (safe?.constructor == Object) Object.assign(annotations, safe)
+      const safe = jsonSafe(obj, undefined, mask)
+      // only an object merges (a string would spread into indexed characters, an array into indexes)
+      if (safe && typeof safe == 'object' && !Array.isArray(safe)) annotations = Object.assign(annotations || {}, safe)
       else debug('annotate needs an object, got', typeof obj)
     },
     setMessages(list: unknown[]) {
-      messages = captureMessages(list, config)
+      const captured = captureMessages(list, config, mask)
+      // the schema's `messages` is an array: one message given alone is wrapped, null dropped
+      messages = captured == null || Array.isArray(captured) ? captured ?? undefined : [captured]
     },
     finish(): Promise<void> {
       if (!finished) {
@@ -177,15 +238,21 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       }
       return finished
     },
-    feedback: (f: Feedback) => host.feedback(turnId, f),
+    feedback(f: Feedback) {
+      try {
+        host.feedback(turnId, f)
+      } catch (e) {
+        debug('feedback failed', e) // a hostile feedback object (a throwing getter)
+      }
+    },
     headers: () => ({
       traceparent,
       // W3C baggage: encodeURIComponent leaves only characters a baggage value may hold
       baggage: `lumina.distinct_id=${encodeURIComponent(host._distinctId())},lumina.session_id=${sessionId},lumina.seq=${seq}`,
     }),
   }
-  safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
-  safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
+  if (ui) safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
+  if (system) safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
   debug('turn', seq, turnId)
   return self
 }

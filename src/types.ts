@@ -41,7 +41,7 @@ export interface LuminaConfig {
   endpoint: string
   /** `'full'` (default), `'masked'` or `'none'`. */
   captureTranscript?: CaptureMode
-  /** Under `'masked'`, rewrites each transcript string; a throw sends `[redacted]`. */
+  /** Under `'masked'`, rewrites each free-text string of a turn (transcript, error messages, annotations, retrievals; see the README's Privacy); a throw sends `[redacted]`. */
   maskFn?: MaskFn
   /** Record `recordTool` calls as spans (default false: `recordTool` just runs `fn`). */
   enableToolWrapping?: boolean
@@ -121,7 +121,7 @@ export interface LLMOptions {
   prompt_id?: string
   /** e.g. 'openai', 'anthropic' (OpenTelemetry's gen_ai.provider.name values). */
   provider?: string
-  /** The AbortSignal of a streamed call: if it fires, the turn ends as `aborted`. */
+  /** The AbortSignal of a streamed call: if it fires, the turn is marked `aborted` (it stays open for what the host sets next, until finish()). */
   signal?: AbortSignal
 }
 
@@ -141,6 +141,12 @@ export interface TurnCtx {
   turnId: string
   seq: number
   traceparent: string
+  /**
+   * Runs one LLM call (an attempt: call it again on the same turn to retry; the turn reports
+   * the last attempt's status, error and latency, `attempts` and the earlier `attempt_errors`).
+   * Returns what `fn` returns and rethrows what it throws; a Promise comes back as is, any
+   * other thenable (a lazy query builder) is evaluated once and comes back as a Promise of its result.
+   */
   wrapLLM<T>(fn: () => T, options?: LLMOptions): T
   recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T
   addRetrieval(info: unknown): void

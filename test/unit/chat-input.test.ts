@@ -90,6 +90,27 @@ describe('ChatInputTracker', () => {
     expect(h1).not.toBe(plain)
   })
 
+  it('the chat-input salt lasts the session, not the page: same hash after a reload, a new session gets a new salt, never sent', async () => {
+    window.sessionStorage.clear()
+    const { lumina, sent, everything } = setup()
+    const A = 'a1'.repeat(16)
+    new ChatInputTracker(undefined, A, lumina).onMessageSubmit('before', 'hello')
+    await sent(1)
+    // a reload: the module's memory is gone, the tab's sessionStorage stays
+    vi.resetModules()
+    const reloaded = (await import('../../src/chat-input')).ChatInputTracker
+    new reloaded(undefined, A, lumina).onMessageSubmit('after', 'hello')
+    new reloaded(undefined, 'b2'.repeat(16), lumina).onMessageSubmit('other', 'hello')
+    const byId = Object.fromEntries((await sent(3)).map((e) => [e.message_id, e.content_hash]))
+    expect(byId.before).toMatch(/^[0-9a-f]{64}$/)
+    expect(byId.after).toBe(byId.before)
+    expect(byId.other).not.toBe(byId.before)
+    const [owner, salt] = window.sessionStorage.getItem('lumina_salt')!.split(':')
+    expect(owner).toBe('b2'.repeat(16))
+    expect(salt).toMatch(/^[0-9a-f]{32}$/)
+    expect(everything()).not.toContain(salt)
+  })
+
   it('falls back to a compact hash without SubtleCrypto (plain-http pages)', async () => {
     const { lumina, sent } = setup()
     const spy = vi.spyOn(crypto.subtle, 'digest').mockRejectedValue(new Error('not a secure context'))

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { parseTraceParent } from '@opentelemetry/core'
-import { randomHex, traceIdOf, uuid } from '../../src/lib/ids'
+import { iso, randomHex, traceIdOf, uuid } from '../../src/lib/ids'
 import { jsonSafe, utf8Bytes } from '../../src/lib/json-safe'
 import { fakeBrowser } from '../helpers'
 
@@ -46,6 +46,16 @@ describe('ids', () => {
   })
 })
 
+describe('timestamps', () => {
+  it('iso() is exactly toISOString to the millisecond: across days, before 1970, past 9999, fractional ms', () => {
+    const base = Date.UTC(2026, 11, 1, 23, 59, 58, 990)
+    const times = [0, -1, -86_400_001, 1.5, -1.5, 8.64e15, -8.64e15, 253402300799999, 253402300800000, Date.UTC(-1, 0, 1)]
+    for (let i = 0; i < 3000; i++) times.push(base + i * 7) // through midnight, on one cached day and the next
+    for (let i = 0; i < 2000; i++) times.push(Math.round((Math.random() - 0.3) * 4e12))
+    for (const t of times) expect(iso(t)).toBe(new Date(t).toISOString())
+  })
+})
+
 describe('json-safe', () => {
   it('cuts cycles, drops functions and symbols, stringifies BigInt, caps strings and depth', () => {
     const a: any = { n: 1, f() {}, s: Symbol('x'), big: 2n ** 70n, long: 'x'.repeat(10_000), date: new Date(0), err: new TypeError('bad') }
@@ -68,12 +78,28 @@ describe('json-safe', () => {
     expect(jsonSafe({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } })
   })
 
-  it('a throwing getter gives a marker, never a throw', () => {
+  it('a throwing getter gives a marker in its place, never a throw; the rest is kept', () => {
     const o = { ok: 1, get bad() {
       throw new Error('nope')
     } }
-    expect(jsonSafe(o)).toBe('[unserializable]')
-    expect(jsonSafe({ a: [o] }, 10)).toBe('[unserializable]')
+    expect(jsonSafe(o)).toEqual({ ok: 1, bad: '[unserializable]' })
+    expect(jsonSafe({ a: [o] }, 10)).toEqual({ a: [{ ok: 1, bad: '[unserializable]' }] })
+    const { proxy, revoke } = Proxy.revocable({ x: 1 }, {})
+    revoke()
+    expect(jsonSafe({ p: proxy, n: 2 })).toEqual({ p: '[unserializable]', n: 2 })
+  })
+
+  it('writes what JSON.stringify writes for ordinary values, without the round trip', () => {
+    const samples: unknown[] = [
+      { a: [1, 'x', null, true, undefined, () => 1, NaN, -0, 1e21], b: undefined, d: new Date(5), n: new Number(3), s: new String('s'), m: new Map([[1, 2]]) },
+      [[[]], {}, ''],
+      'plain',
+      42,
+      null,
+      JSON.parse('{"__proto__": {"polluted": 1}, "k": "v"}'),
+    ]
+    for (const v of samples) expect(JSON.stringify(jsonSafe(v))).toBe(JSON.stringify(v))
+    expect(({} as any).polluted).toBeUndefined()
   })
 
   it('counts UTF-8 bytes like TextEncoder', () => {

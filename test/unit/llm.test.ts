@@ -112,7 +112,7 @@ describe('streaming', () => {
     expect(e.output_characters).toBe(3)
   })
 
-  it('the user stops the stream (iterator returned early): aborted, with the characters so far, turn ended', async () => {
+  it('the user stops the stream (iterator returned early): aborted, with the characters so far', async () => {
     const b = fakeBrowser()
     const lumina = b.sdk()
     const turn = (await lumina.session.start()).turn()
@@ -122,12 +122,13 @@ describe('streaming', () => {
     })()
     await vi.advanceTimersByTimeAsync(500)
     await reading
-    const [e] = await turnsOf(b, lumina) // ended by the abort, without finish()
+    await turn.finish()
+    const [e] = await turnsOf(b, lumina)
     expect(e.status).toBe('aborted')
     expect(e.output_characters).toBe('one two '.length)
   })
 
-  it('an AbortSignal firing ends the turn as aborted; the caller sees its own AbortError', async () => {
+  it('an AbortSignal firing marks the turn aborted; the caller sees its own AbortError', async () => {
     const b = fakeBrowser()
     const lumina = b.sdk()
     const turn = (await lumina.session.start()).turn()
@@ -140,6 +141,7 @@ describe('streaming', () => {
     stream.controller.abort()
     await vi.advanceTimersByTimeAsync(200)
     expect((await reading).name).toBe('AbortError')
+    await turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e.status).toBe('aborted')
     expect(e.output_characters).toBe(2)
