@@ -19,7 +19,9 @@ describe('built files', () => {
     // growth. Lower it whenever the bundle shrinks; set it to 6144 once we meet the budget.
     // Raised from 8,200 for the module split (+260 B gzip after esbuild's syntax pass and the
     // `_` names); the build-side passes that follow bring it back under 8,192.
-    const CEILING = 9600
+    // Raised from 9,600 for issue 14 (+354 B: finish()/flush() confirmation waits and the send
+    // window ~200, shutdown 32, turn.headers() baggage 28, the scopes seam for Node ~65).
+    const CEILING = 9950
     const bytes = gzipSync(dist('lumina.min.js'), { level: 9 }).length
     expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget 6,144 B`).toBeLessThanOrEqual(CEILING)
   })
