@@ -191,3 +191,9 @@ export const oneTurn = async (lumina: ReturnType<typeof createLumina>, fill?: (t
   turn.finish()
   return turn
 }
+
+/** A finish() or flush() promise under fake timers: lets the send window (250 ms) pass first. */
+export const afterSend = async (p: Promise<void>) => {
+  await tick(250)
+  return p
+}

@@ -62,7 +62,9 @@ export default Lumina
 export class ChatInputTracker extends trackerFor(Lumina) {}
 export const bindChatInputs = (root?: Document | HTMLElement, ui?: UIProvider, sink: ChatSink = Lumina): (() => void) => bindTo(root, ui, sink)
 
-export { createLumina } from '../client'
+/** On Node, `createLumina` makes a Node instance (request scopes, unref'd timers), as `createNodeLumina`. */
+export { createNodeLumina as createLumina }
+export type NodeLumina = ReturnType<typeof createNodeLumina>
 export { noopTurn } from '../noop'
 export { continuedFrom } from './headers'
 export type { Continued, HeadersLike } from './headers'

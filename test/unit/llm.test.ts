@@ -122,7 +122,7 @@ describe('streaming', () => {
     })()
     await vi.advanceTimersByTimeAsync(500)
     await reading
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e.status).toBe('aborted')
     expect(e.output_characters).toBe('one two '.length)
@@ -141,7 +141,7 @@ describe('streaming', () => {
     stream.controller.abort()
     await vi.advanceTimersByTimeAsync(200)
     expect((await reading).name).toBe('AbortError')
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e.status).toBe('aborted')
     expect(e.output_characters).toBe(2)
