@@ -38,7 +38,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const listen = async (server: Server) => {
+export const listen = async (server: Server) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -47,7 +47,7 @@ const listen = async (server: Server) => {
 }
 
 /** The README's Express middleware and route, as written there (plus the headers when continuing). */
-export const startExpressApp = (Lumina: Sdk, { continueTrace }: AppOptions) => {
+export const expressApp = (Lumina: Sdk, { continueTrace }: AppOptions) => {
   const app = express()
   app.use(express.json())
   // the app's own authentication (a stand-in): sets req.user
@@ -90,8 +90,10 @@ export const startExpressApp = (Lumina: Sdk, { continueTrace }: AppOptions) => {
       await turn.finish()
     }
   })
-  return listen(createServer(app))
+  return app
 }
+
+export const startExpressApp = (Lumina: Sdk, options: AppOptions) => listen(createServer(expressApp(Lumina, options)))
 
 /** The README's Next.js app route, on the Fetch API (`NextRequest`/`NextResponse` extend `Request`/`Response`). */
 export const chatRoute = (Lumina: Sdk, { continueTrace }: AppOptions) =>
