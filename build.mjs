@@ -92,7 +92,7 @@ const snippetMin = (
     ecma: 2020,
     compress: { passes: 3, unsafe_arrows: true, global_defs: {} },
     mangle: { toplevel: true },
-    format: { quote_style: 2 },
+    format: { quote_style: 2, ascii_only: true },
   })
 ).code
 const fill = (url, hash) => snippetMin.replace('__URL__', JSON.stringify(url)).replace(',__SRI__', hash ? ',' + JSON.stringify(hash) : '')

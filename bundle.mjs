@@ -31,6 +31,9 @@ export const cdnBundle = async (plugins = [], sourceMap = false) => {
       ecma: 2020,
       compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
       mangle: { properties: { regex: /^_(?!_|q$|loaded$|track$)/ } },
+      // ASCII only: terser would otherwise turn esbuild's \u escapes back into characters, and
+      // one non-ASCII character makes Chromium keep the whole script source as UTF-16.
+      format: { ascii_only: true },
       sourceMap: sourceMap && { filename: 'lumina.min.js', url: 'lumina.min.js.map' },
     },
   )

@@ -9,6 +9,19 @@ export default defineConfig({
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', environment: 'jsdom', include: ['test/unit/**/*.test.ts'] } },
+      // The ingest against real processes: collectors killed with SIGKILL, a >1 GiB store,
+      // Debian's clickhouse-server (skipped with a note when absent). One file at a time.
+      {
+        extends: true,
+        test: {
+          name: 'ingest',
+          environment: 'node',
+          include: ['test/ingest/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
       {
         extends: true,
         test: {

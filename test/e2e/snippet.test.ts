@@ -10,6 +10,12 @@ const chatPage = (snippet: string, extra = '', nonce = '') => `<!doctype html><h
 ${snippet}
 <script${nonce ? ` nonce="${nonce}"` : ''}>
   window.errors = []
+  window.warned = []
+  const warn = console.warn
+  console.warn = (...a) => {
+    warned.push(a.join(' '))
+    warn.apply(console, a)
+  }
   window.addEventListener('error', (e) => errors.push(String(e.message)))
   window.addEventListener('unhandledrejection', (e) => errors.push('unhandled: ' + e.reason))
   lumina.init({ writeKey: 'wk_e2e', endpoint: ENDPOINT, flushIntervalMs: 200, captureTranscript: 'full' })
@@ -113,9 +119,73 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
       expect(Date.now() - started).toBeLessThan(4000) // failure is seen at once, not after the 5 s stall timer
       expect(await p.evaluate(async () => [await (window as any).lumina.flush(), await (window as any).lumina.identify('x')])).toEqual([undefined, undefined])
       expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+      // The bundle cannot load: the console says so, once (issue 15).
+      const warned: string[] = await p.evaluate(() => (window as any).warned)
+      expect(warned).toHaveLength(1)
+      expect(warned[0]).toContain(`[lumina] did not load ${route}`)
       await p.close()
     })
   }
+
+  it('blocked-bundle fallback turn: annotate/addRetrieval({ call }) do not throw, ids are values, and headers() put no function source on the wire', async () => {
+    server.hook((req, res) => {
+      if (!req.url?.startsWith('/echo-headers')) return
+      return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(req.headers)), true
+    })
+    page('/fallback-turn', chatPage(snippetFor('/missing/lumina.min.js')))
+    const p = await open('/fallback-turn')
+    const seen = await p.evaluate(async () => {
+      const lumina = (window as any).lumina
+      const s = await lumina.session.start()
+      const t = s.turn()
+      let called = 0
+      const call = () => {
+        called++
+        throw new Error('must not be called')
+      }
+      const calls = [t.annotate({ call }), t.addRetrieval({ call, query: 'q' }), t.setMessages([{ role: 'user', content: 'hi' }]), t.finish()]
+      const settled = await Promise.all(calls)
+      const echoed = await (await fetch('/echo-headers', { headers: t.headers() })).json()
+      return { called, settled, ids: [t.turnId, t.seq, t.traceparent, s.sessionId], traceparent: echoed.traceparent ?? null }
+    })
+    expect(seen.called).toBe(0)
+    expect(seen.settled).toEqual([undefined, undefined, undefined, undefined])
+    expect(seen.ids).toEqual(['', 0, '', ''])
+    expect(seen.traceparent ?? '').toBe('') // never a function's source
+    expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+    await p.close()
+  })
+
+  it('late bundle after the 5 s stall timer (the CDN answers at 6 s): no call pends past 5 s, and the SDK starts with the page init config', async () => {
+    server.hook((req, res) => {
+      if (!req.url?.startsWith('/late/')) return
+      setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js')), 6000)
+      return true
+    })
+    page('/late', chatPage(snippetFor('/late/lumina.min.js'), `window.early = Promise.all([lumina.identify('late_e2e'), chat('before the bundle')])`))
+    const p = await open('/late')
+    const t0 = Date.now()
+    expect(await p.evaluate(() => (window as any).early)).toEqual([undefined, 'echo: before the bundle'])
+    expect(Date.now() - t0).toBeLessThan(5800) // settled by the 5 s timer, not by the bundle
+    expect(await p.evaluate(() => (window as any).lumina._loaded)).toBeFalsy()
+    // The bundle arrives; every call from now on settles promptly, on the configured SDK.
+    await p.evaluate(() => new Promise((r) => setInterval(() => (window as any).lumina._loaded && r(1), 50)))
+    const after = await p.evaluate(async () => {
+      const w = window as any
+      const prompt = (x: Promise<unknown>) => Promise.race([x, new Promise((r) => setTimeout(() => r('pending'), 3000))])
+      const sessionId = await prompt(w.lumina.session.start().then((s: any) => s.sessionId))
+      return [await prompt(w.lumina.getDistinctId()), sessionId, await prompt(w.chat('after the bundle')), await prompt(w.lumina.flush())]
+    })
+    expect(after[0]).toBe('late_e2e') // the identify queued before the timer was replayed
+    expect(after[1]).toMatch(/^[0-9a-f]{32}$/)
+    expect(after.slice(2)).toEqual(['echo: after the bundle', undefined])
+    const turn = await until(() => server.events().find((e) => e.name == 'turn' && e.messages?.[0]?.content == 'after the bundle'))
+    expect(turn.distinct_id).toBe('late_e2e')
+    expect(server.received.find((r) => r.events.includes(turn))!.apiKey).toBe('wk_e2e') // the page's init config
+    expect(await p.evaluate(() => (window as any).warned)).toHaveLength(1) // the stall was reported once
+    expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+    await p.close()
+  }, 30_000)
 
   it('a stalled CDN: pending calls resolve after 5 s and the chat works', async () => {
     server.hook((req) => (req.url?.startsWith('/stall/') ? true : undefined)) // never answers
@@ -125,6 +195,7 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
     expect(await p.evaluate(() => (window as any).chat('waiting'))).toBe('echo: waiting')
     expect(Date.now() - t0).toBeLessThan(8000)
     expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+    expect(await p.evaluate(() => (window as any).warned)).toHaveLength(1)
     await p.close()
   })
 

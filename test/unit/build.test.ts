@@ -19,9 +19,11 @@ describe('built files', () => {
     // growth. Lower it whenever the bundle shrinks; set it to 6144 once we meet the budget.
     // Raised from 8,200 for the module split (+260 B gzip after esbuild's syntax pass and the
     // `_` names); the build-side passes that follow bring it back under 8,192.
-    // Raised from 9,600 for issue 14 (+354 B: finish()/flush() confirmation waits and the send
-    // window ~200, shutdown 32, turn.headers() baggage 28, the scopes seam for Node ~65).
-    const CEILING = 9950
+    // +70 after that for issue 12 (the config check of item 8, the guarded CDN init and replay)
+    // and issue 16's ASCII escapes.
+    // +370 after that for issue 14 (finish()/flush() confirmation waits and the send window
+    // ~210, shutdown() 32, turn.headers() baggage 28, the scopes seam for Node ~65, measured).
+    const CEILING = 9970
     const bytes = gzipSync(dist('lumina.min.js'), { level: 9 }).length
     expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget 6,144 B`).toBeLessThanOrEqual(CEILING)
   })

@@ -52,7 +52,7 @@ describe('init', () => {
     [{ writeKey: 'wk', endpoint: 'https://x.test', maskFn: 'no' }, 'maskFn'],
     [{ writeKey: 'wk', endpoint: 'https://x.test', flushIntervalMs: -1 }, 'flushIntervalMs'],
     [{ writeKey: 'wk', endpoint: 'https://x.test', maxBatchBytes: '10' }, 'maxBatchBytes'],
-    [{ writeKey: 'wk', endpoint: 'https://x.test', sampling: { turn: 2 } }, 'sampling'],
+    [{ writeKey: 'wk', endpoint: 'https://x.test', sampling: { turn: 2 } }, 'sampling.turn'],
     [{ writeKey: 'wk', endpoint: 'https://x.test', uiAnalytics: 5 }, 'uiAnalytics'],
   ])('bad config %j: one console error naming "%s", then a harmless no-op', async (config, option) => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
