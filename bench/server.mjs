@@ -13,7 +13,7 @@ import { startDemo } from '../demo/server.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dataDir = mkdtempSync(join(tmpdir(), 'lumina-bench-server-'))
-const demo = await startDemo({ port: 0, dataDir, writeKeys: ['wk_bench'], quiet: true })
+const demo = await startDemo({ port: 0, dataDir, keys: [{ project: 'bench', writeKey: 'wk_bench', readKey: 'rk_bench' }], quiet: true })
 const endpoint = `http://127.0.0.1:${demo.port}`
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 

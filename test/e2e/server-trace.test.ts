@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createServer } from 'node:http'
 import type { Browser } from 'playwright-core'
-import { describeBrowser, dist, launch, until } from './harness'
+import { describeBrowser, dist, launch } from './harness'
 import { startIngest, type Ingest } from '../server/ingest'
 import { expressApp, listen } from '../server/apps'
 import { createNodeLumina } from '../../src/node/index'
@@ -56,15 +56,19 @@ describeBrowser('browser turn → server turn', () => {
     }, { endpoint: ingest.endpoint, writeKey: ingest.writeKey })
     expect(sent.headers.baggage).toBe(`lumina.distinct_id=${encodeURIComponent(sent.distinctId)},lumina.session_id=${sent.sessionId},lumina.seq=1`)
     await server.flush()
-    const [browserTurn, serverTurn] = await until(() => {
-      const turns = ingest.events().filter((e) => e.name == 'turn')
+    // both turns in the collector's store (the server's flush() above waited for its confirmation)
+    let pair: Record<string, any>[] | undefined
+    for (let i = 0; i < 100 && !pair; i++) {
+      const turns = (await ingest.events()).filter((e) => e.name == 'turn')
       const b = turns.find((t) => t.turn_id == sent.turnId)
       const s = turns.find((t) => t.parent_span_id == sent.turnId)
-      return b && s && [b, s]
-    }, 15_000, 'both turns')
+      if (b && s) pair = [b, s]
+      else await new Promise((r) => setTimeout(r, 100))
+    }
+    const [browserTurn, serverTurn] = pair!
     expect(browserTurn).toMatchObject({ session_id: sent.sessionId, seq: 1, distinct_id: sent.distinctId })
     expect(serverTurn).toMatchObject({ session_id: sent.sessionId, seq: 1, distinct_id: 'alice', parent_span_id: sent.turnId, model: 'gpt-4o' })
-    const identify = ingest.events().find((e) => e.name == 'identify' && e.user_id == 'alice')
+    const identify = (await ingest.events()).find((e) => e.name == 'identify' && e.user_id == 'alice')
     expect(identify?.previous_id).toBe(sent.distinctId) // the browser's anonymous id, aliased to the signed-in user
     await page.close()
   })

@@ -30,8 +30,8 @@ const run = (file: string, mode: string, count = 5) =>
   })
 
 /** The turn ids (or, with `name`, the ids rated by that kind of event) the collector stored. */
-const arrived = (ids: string[], name = 'turn') => {
-  const stored = new Set(ingest.events().filter((e) => e.name == name).map((e) => e.turn_id))
+const arrived = async (ids: string[], name = 'turn') => {
+  const stored = new Set((await ingest.events()).filter((e) => e.name == name).map((e) => e.turn_id))
   return ids.filter((id) => stored.has(id))
 }
 
@@ -40,21 +40,21 @@ describe('a Node process that ends', () => {
     const { ids, code } = await run('exit.mjs', 'finish-exit')
     expect(code).toBe(0)
     expect(ids).toHaveLength(5)
-    expect(arrived(ids)).toEqual(ids)
+    expect(await arrived(ids)).toEqual(ids)
   }, 30_000)
 
   it('`await Lumina.shutdown()` then process.exit(): every turn arrived, none awaited', async () => {
     const { ids, code } = await run('exit.mjs', 'shutdown', 40)
     expect(code).toBe(0)
     expect(ids).toHaveLength(40)
-    expect(arrived(ids)).toEqual(ids)
+    expect(await arrived(ids)).toEqual(ids)
   }, 30_000)
 
   it('exiting on its own (ESM): what is queued is sent at beforeExit, and no timer holds the process for the flush interval', async () => {
     const { ids, code, ms } = await run('exit.mjs', 'before-exit')
     expect(code).toBe(0)
-    expect(arrived(ids)).toEqual(ids)
-    expect(arrived(ids, 'feedback')).toEqual(ids)
+    expect(await arrived(ids)).toEqual(ids)
+    expect(await arrived(ids, 'feedback')).toEqual(ids)
     expect(ms).toBeLessThan(25_000) // a minute-long flush interval would have been killed
   }, 30_000)
 
@@ -62,7 +62,7 @@ describe('a Node process that ends', () => {
     const { ids, code } = await run('exit.cjs', 'before-exit')
     expect(code).toBe(0)
     expect(ids).toHaveLength(5)
-    expect(arrived(ids)).toEqual(ids)
-    expect(arrived(ids, 'feedback')).toEqual(ids)
+    expect(await arrived(ids)).toEqual(ids)
+    expect(await arrived(ids, 'feedback')).toEqual(ids)
   }, 30_000)
 })
