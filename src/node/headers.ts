@@ -104,10 +104,10 @@ export const parseBaggage = (headers: HeadersLike): Record<string, string> => {
  * session id must be that trace's, its seq a positive integer, its distinct id a
  * non-empty string of at most 400 characters, or each is ignored.
  */
-export const continuedFrom = (headers: HeadersLike | undefined | null): Continued => {
+export const continuedFrom = (headers: HeadersLike | unknown): Continued => {
   if (!headers || typeof headers != 'object') return {}
-  const trace = parseTraceparent(headers)
-  const baggage = parseBaggage(headers)
+  const trace = parseTraceparent(headers as HeadersLike)
+  const baggage = parseBaggage(headers as HeadersLike)
   const continued: Continued = {}
   const distinctId = baggage[BAGGAGE_DISTINCT_ID]
   if (distinctId && distinctId.length <= MAX_DISTINCT_ID) continued.distinctId = distinctId

@@ -44,7 +44,7 @@ export const nodeScopes = (): Scopes & { _run<R>(fn: () => R): R } => {
   return {
     _current: scopes.current,
     _open(options?: SessionOptions): Scope {
-      const continued = continuedFrom(options?.headers as never)
+      const continued = continuedFrom(options?.headers)
       const enclosing = scopes.current()._identity
       const scope = newScope(continued.distinctId ?? (enclosing._isAnonymous() ? undefined : enclosing._get()), continued)
       scopes.enter(scope)
