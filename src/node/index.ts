@@ -21,8 +21,8 @@ import { bindChatInputs as bindTo, trackerFor } from '../chat-input'
 import { nodePlatform, onExit } from './platform'
 import { nodeScopes } from './scopes'
 
-/** beforeExit rounds an instance spends sending: a process whose ingest is down still exits. */
-const EXIT_ROUNDS = 3
+/** beforeExit rounds an instance spends sending (the second for what other beforeExit handlers queued): a process whose ingest is down still exits. */
+const EXIT_ROUNDS = 2
 
 /**
  * A Node SDK instance (tests and multi-tenant servers make several; `Lumina` is the

@@ -19,10 +19,10 @@ beforeAll(async () => {
 afterAll(() => ingest.close())
 
 /** Runs a fixture; resolves with the turn ids it printed and how long it ran. */
-const run = (file: string, mode: string, count = 5) =>
+const run = (file: string, mode: string, count = 5, endpoint = ingest.endpoint) =>
   new Promise<{ ids: string[]; ms: number; code: number | null }>((resolve, reject) => {
     const started = Date.now()
-    execFile(process.execPath, [join(FIXTURES, file), ingest.endpoint, ingest.writeKey, mode, String(count)], { timeout: 25_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(FIXTURES, file), endpoint, ingest.writeKey, mode, String(count)], { timeout: 25_000 }, (error, stdout, stderr) => {
       if (error && error.killed) return reject(new Error(`${file} ${mode} did not exit: ${stderr}`))
       const line = stdout.trim().split('\n').pop() || '[]'
       resolve({ ids: JSON.parse(line), ms: Date.now() - started, code: error ? (error.code as number) : 0 })
@@ -56,6 +56,15 @@ describe('a Node process that ends', () => {
     expect(await arrived(ids)).toEqual(ids)
     expect(await arrived(ids, 'feedback')).toEqual(ids)
     expect(ms).toBeLessThan(25_000) // a minute-long flush interval would have been killed
+  }, 30_000)
+
+  it('the ingest unreachable: the process still ends on its own (beforeExit tries, then gives up), and await finish() still resolves', async () => {
+    const down = 'http://127.0.0.1:9' // nothing listens there
+    for (const mode of ['before-exit', 'finish-exit']) {
+      const { ids, code } = await run('exit.mjs', mode, 2, down)
+      expect(code).toBe(0)
+      expect(ids).toHaveLength(2)
+    }
   }, 30_000)
 
   it('exiting on its own (CJS, require): the same', async () => {
