@@ -21,8 +21,8 @@ beforeAll(async () => {
   const chat = expressApp(server, { continueTrace: true })
   app = await listen(
     createServer((req, res) => {
-      if (req.url == '/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><script src="/lumina.min.js"></script>')
-      if (req.url == '/lumina.min.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js'))
+      if (req.url == '/') {return res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><script src="/lumina.min.js"></script>')}
+      if (req.url == '/lumina.min.js') {return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js'))}
       chat(req, res)
     }),
   )
@@ -62,8 +62,8 @@ describeBrowser('browser turn → server turn', () => {
       const turns = (await ingest.events()).filter((e) => e.name == 'turn')
       const b = turns.find((t) => t.turn_id == sent.turnId)
       const s = turns.find((t) => t.parent_span_id == sent.turnId)
-      if (b && s) pair = [b, s]
-      else await new Promise((r) => setTimeout(r, 100))
+      if (b && s) {pair = [b, s]}
+      else {await new Promise((r) => setTimeout(r, 100))}
     }
     const [browserTurn, serverTurn] = pair!
     expect(browserTurn).toMatchObject({ session_id: sent.sessionId, seq: 1, distinct_id: sent.distinctId })

@@ -42,10 +42,10 @@ describe('scopes', () => {
       }))
     }
     await Promise.all([flow('alice', 1), flow('bob', 5), flow('carol', 3)])
-    for (const t of turns()) expect(t.distinct_id).toBe(t.annotations.user)
+    for (const t of turns()) {expect(t.distinct_id).toBe(t.annotations.user)}
     const identifies = events().filter((e) => e.name == 'identify')
     expect(identifies).toHaveLength(3)
-    for (const e of identifies) expect(e.previous_id).toMatch(/^anon_/)
+    for (const e of identifies) {expect(e.previous_id).toMatch(/^anon_/)}
     expect(new Set(identifies.map((e) => e.previous_id)).size).toBe(3)
   })
 

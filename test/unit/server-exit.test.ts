@@ -23,7 +23,7 @@ const run = (file: string, mode: string, count = 5, endpoint = ingest.endpoint) 
   new Promise<{ ids: string[]; ms: number; code: number | null }>((resolve, reject) => {
     const started = Date.now()
     execFile(process.execPath, [join(FIXTURES, file), endpoint, ingest.writeKey, mode, String(count)], { timeout: 25_000 }, (error, stdout, stderr) => {
-      if (error && error.killed) return reject(new Error(`${file} ${mode} did not exit: ${stderr}`))
+      if (error && error.killed) {return reject(new Error(`${file} ${mode} did not exit: ${stderr}`))}
       const line = stdout.trim().split('\n').pop() || '[]'
       resolve({ ids: JSON.parse(line), ms: Date.now() - started, code: error ? (error.code as number) : 0 })
     })
