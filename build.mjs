@@ -22,8 +22,10 @@ rmSync('dist', { recursive: true, force: true })
 mkdirSync('dist', { recursive: true })
 
 // ESM for bundlers and Node: one file per entry, shared code split out; the consumer's bundler minifies.
+// `node/index` is the `node` export condition's (AsyncLocalStorage scopes): never in a browser build.
 await build({
-  entryPoints: ENTRIES.map((e) => `src/${e}.ts`),
+  entryPoints: [...ENTRIES, 'node/index'].map((e) => `src/${e}.ts`),
+  external: ['node:*'],
   outdir: 'dist/esm',
   outbase: 'src',
   bundle: true,

@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config'
 // processes, and real-browser tests (one file at a time: the machine has 2 cores; each file runs
 // its suites in Chromium, Firefox and WebKit one after another, each engine with its own browser
 // and server).
-/** Unit tests on real time: the collector's real HTTP server, and the real snippet and bundle (whose timers the tests drive themselves). */
-const REAL_TIME = ['test/unit/collector*.test.ts', 'test/unit/snippet.test.ts']
+/** Unit tests on real time: the collector's real HTTP server, the real snippet and bundle (whose timers the tests drive themselves), and the Node SDK against real HTTP and child processes. */
+const REAL_TIME = ['test/unit/collector*.test.ts', 'test/unit/snippet.test.ts', 'test/unit/server-*.test.ts', 'test/unit/node-scopes.test.ts']
 
 export default defineConfig({
   define: { __VERSION__: JSON.stringify('0.0.0-test') },

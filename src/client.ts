@@ -1,4 +1,4 @@
-import type { Feedback, IdentifyOptions, LuminaConfig, Platform, SessionCtx, UIProvider } from './types'
+import type { Feedback, IdentifyOptions, LuminaConfig, Platform, SessionCtx, SessionOptions, UIProvider } from './types'
 import { CaptureTranscript } from './types'
 import { resolveConfig, type ResolvedConfig } from './config'
 import { browserPlatform } from './platform'
@@ -16,8 +16,15 @@ import { createPageHide, type PageHide } from './page-hide'
 import { createTurn, type TurnHost } from './turn'
 import { captureMessages } from './transcript'
 import { noopSession, noopTurn } from './noop'
+import { singleScope, type Scope, type Scopes } from './scope'
+import { shutdownProviders } from './provider-calls'
 
 const resolved = Promise.resolve()
+
+/** The longest `finish()` and `flush()` wait for the ingest (a hung request): then they resolve, the events stay queued. */
+const CONFIRM_WAIT_MS = 5000
+/** The browser's send window after `finish()`: what ends together shares a request. */
+const SEND_DELAY_MS = 250
 
 /**
  * Before init; configured; rejected (a config that cannot work: a harmless no-op until a valid
@@ -36,7 +43,7 @@ const OFF = 3
  * const lumina = createLumina({ fetch: myFetch })
  * lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
  */
-export const createLumina = (overrides: Partial<Platform> = {}) => {
+export const createLumina = (overrides: Partial<Platform> = {}, serverScopes?: Scopes) => {
   const platform: Platform = { ...browserPlatform(), ...overrides }
   let state = NEW
   /** Calls made before init, replayed in order after it. */
@@ -53,13 +60,34 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   const cookieKV = webStore(() => cookieStorage(platform.document!, config?.cookieDomain, platform.window?.location?.protocol == 'https:'))
   const identity = createIdentity(cookieKV, localKV, () => config?.cookieDomain)
   const session = createSession(webStore(platform.sessionStorage))
+  /** The page's one scope, or (Node) the request's. */
+  const scopes = serverScopes || singleScope({ _identity: identity, _session: session })
 
   const sampled = (kind: SampledKind, traceId: string) => sampledRate(config!.sampling, kind, traceId)
 
-  /** Queues one event of the current user, or of `distinctId`; `rate` < 1 is recorded as `sample_rate`. */
-  const emit = (name: string, fields: Record<string, unknown>, rate = 1, distinctId = identity._get()) => {
+  /**
+   * Resolves when `promise` does, or after CONFIRM_WAIT_MS: never longer, never rejecting.
+   * Its timer keeps a Node process alive meanwhile: someone awaits it (the SDK's other timers never do).
+   */
+  const bounded = (promise: Promise<void>) =>
+    new Promise<void>((resolve) => {
+      const timer = platform.setTimeout(resolve, CONFIRM_WAIT_MS, true)
+      promise.then(() => {
+        platform.clearTimeout(timer)
+        resolve()
+      })
+    })
+
+  /** finish(): a send within the platform's window (Node: this tick), resolved when it ended. */
+  const sent = () => bounded(transport._soon(platform.sendDelayMs ?? SEND_DELAY_MS))
+
+  /**
+   * Queues one event of a scope (the current one unless given) and of its user (or of
+   * `distinctId`); `rate` < 1 is recorded as `sample_rate`.
+   */
+  const emit = (name: string, fields: Record<string, unknown>, rate = 1, scope: Scope = scopes._current(), distinctId = scope._identity._get()) => {
     const ts = platform.now()
-    const event = envelope(name, fields, ts, distinctId, session._traceId())
+    const event = envelope(name, fields, ts, distinctId, scope._session._traceId())
     if (rate < 1) {
       event.sample_rate = rate
     }
@@ -105,6 +133,8 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       feedback,
       onHide: pageHide._register,
       emit: (fields, rate) => emit('turn', fields, rate),
+      _sent: sent,
+      _distinctId: identity._get,
     }
     const hidden = () => {
       session._save() // the turn counter, written here rather than per turn
@@ -189,7 +219,10 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       /** Opens this tab's session (reused across reloads) and resolves with its context. */
       start: api(
         'session.start',
-        (): Promise<SessionCtx> => {
+        (options?: SessionOptions): Promise<SessionCtx> => {
+          // the page's one scope; on a server, a new one for the request (its turns keep it wherever they are made)
+          const scope = scopes._open(options)
+          const { _identity: identity, _session: session } = scope
           let [sessionId, traceparent] = session._start()
           // A held context follows the instance's session: after reset() or identify() of
           // another user, its next turn opens the new user's trace (seq from 1) instead of
@@ -198,7 +231,12 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
             ;[sessionId, traceparent] = session._start()
             // the turn belongs to who started it, also when it finishes after reset()
             const owner = identity._get()
-            const turnHost: TurnHost = { ...host, emit: (fields, rate) => emit('turn', fields, rate, owner) }
+            const turnHost: TurnHost = {
+              ...host,
+              emit: (fields, rate) => emit('turn', fields, rate, scope, owner),
+              _distinctId: identity._get,
+              _parentSpanId: scope._parentSpanId,
+            }
             return createTurn(turnHost, sessionId, session._nextSeq())
           }
           return Promise.resolve({
@@ -214,7 +252,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
         Promise.resolve(noopSession()),
       ),
       /** Ends the session: the next start() opens a new trace. */
-      clear: api('session.clear', session._clear),
+      clear: api('session.clear', () => scopes._current()._session._clear()),
     },
     /**
      * Names the user. Switching between two identified users starts a new session unless
@@ -230,6 +268,7 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
         }
         // cut to what an event can carry (400), so no line the schema rejects is ever built
         const distinctId = toDistinctId(userId)
+        const { _identity: identity, _session: session } = scopes._current()
         const previous = identity._get()
         const switching = !identity._isAnonymous() && previous != distinctId
         if (options.newSession ?? switching) {
@@ -246,24 +285,39 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     ),
     /** Forgets the user (logout): a new anonymous id and a new session. */
     reset: api('reset', () => {
+      const { _identity: identity, _session: session } = scopes._current()
       identity._reset()
       session._clear()
       safeCall(ui, 'reset')
     }),
     /** The current distinct id: `anon_<uuid>` or the identified user id. */
-    getDistinctId: guard('getDistinctId', identity._get, '', debug),
+    getDistinctId: guard('getDistinctId', () => scopes._current()._identity._get(), '', debug),
     /** Whether identify() has not been called (or reset() was). */
-    isAnonymous: guard('isAnonymous', identity._isAnonymous, true, debug),
+    isAnonymous: guard('isAnonymous', () => scopes._current()._identity._isAnonymous(), true, debug),
     /**
      * The user's rating of a turn, by its id (`turn.turnId`): works after finish() and after a reload.
      * @example lumina.feedback(turnId, { score: 1, comment: 'helpful' })
      */
     feedback: api('feedback', feedback),
-    /** Sends everything queued; resolves when done (or when sending must wait). Never rejects. */
-    flush: api('flush', () => transport._flush(), resolved),
+    /** Sends everything queued; resolves once the ingest confirmed it, or (bounded) when it cannot be sent now. Never rejects. */
+    flush: api('flush', () => bounded(transport._flush()), resolved),
+    /**
+     * Flushes (as flush()), stops the timer and calls the providers' shutdown: for serverless
+     * handlers and graceful exits. The SDK stays usable: a later event starts sending again.
+     * @example await Lumina.shutdown()
+     */
+    shutdown: api(
+      'shutdown',
+      async (): Promise<void> => {
+        await bounded(transport._flush())
+        transport._stop()
+        await bounded(shutdownProviders(safeCall, ui, config!.systemAnalytics))
+      },
+      resolved,
+    ),
     /** A chat input signal (ChatSink): sampled by `sampling.uiEvent`, then to `trackerUi` or ours. @internal */
     _track: api('_track', (name: string, fields: Record<string, unknown>, trackerUi?: UIProvider) => {
-      const trace = (fields.session_id as string) || session._traceId()
+      const trace = (fields.session_id as string) || scopes._current()._session._traceId()
       let rate: number | undefined
       if (trace) {
         rate = sampled('uiEvent', trace)

@@ -31,35 +31,4 @@ export class ChatInputTracker extends trackerFor(Lumina) {}
 export const bindChatInputs = (root?: Document | HTMLElement, ui?: UIProvider, sink: ChatSink = Lumina): (() => void) => bindTo(root, ui, sink)
 
 export { createLumina } from './client'
-export { noopTurn } from './noop'
-export type { Lumina as LuminaInstance } from './client'
-export { toOtlpSpans, toPostHogGeneration, toPostHogFeedback, providerOf, GEN_AI_SEMCONV_VERSION } from './mappings'
-export { CaptureTranscript } from './types'
-export type {
-  CaptureMode,
-  ChatSink,
-  Feedback,
-  IdentifyOptions,
-  LLMOptions,
-  LuminaConfig,
-  MaskFn,
-  Message,
-  Platform,
-  PostHogByName,
-  RetrievalInfo,
-  SessionCtx,
-  StartedSpan,
-  SystemAnalyticsProvider,
-  SystemProvider,
-  ToolCall,
-  ToolOptions,
-  ToolSpanContext,
-  TurnCtx,
-  TurnSpanContext,
-  TurnStatus,
-  TurnTag,
-  UIAnalyticsProvider,
-  UIProvider,
-} from './types'
-export { defaultMask } from './transcript'
-export { createDummyProvider } from './providers/dummy'
+export * from './exports'

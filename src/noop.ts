@@ -14,7 +14,7 @@ export const noopTurn = (): TurnCtx => ({
   setMessages: done,
   finish: done,
   feedback: done,
-  headers: () => ({ traceparent: '' }),
+  headers: () => ({ traceparent: '', baggage: '' }),
 })
 
 export const noopSession = (): SessionCtx => ({ sessionId: '', traceparent: '', turn: noopTurn })

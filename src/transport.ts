@@ -71,14 +71,20 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
   let timer: unknown
   /** Whether batches go gzip-compressed: until an ingest shows it cannot take them. */
   let compress = !!p.gzip
+  /** When the timer fires (Infinity: no timer). */
+  let dueAt = Infinity
+  /** Callers of soon() waiting for the next drain to end. */
+  let waiters: (() => void)[] = []
 
   const sleep = (ms: number) => new Promise<void>((resolve) => p.setTimeout(resolve, ms))
 
   const schedule = (ms: number) => {
     p.clearTimeout(timer)
+    dueAt = p.now() + ms
     timer = p.setTimeout(() => {
       timer = undefined
       holdUntil = 0 // the one timer runs at the end of any hold
+      dueAt = Infinity
       flush()
     }, ms)
   }
@@ -200,8 +206,11 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
       again = false
       while (canSend()) {
         const batch = outbox._take(config.maxBatchBytes)
-        if (!batch[0] || !(await sendBatch(batch))) {
+        if (!batch[0]) {
           break
+        }
+        if (!(await sendBatch(batch))) {
+          return // a failed round waits for its backoff: a flush() meanwhile does not start another at once
         }
       }
     } while (again)
@@ -209,16 +218,42 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
 
   /** Sends everything queued now; resolves when done or when sending must wait. Never rejects. */
   const flush = (): Promise<void> => {
+    const woken = waiters
+    waiters = []
     if (running) {
-      again = true
-      return running
+      again = true // the drain in progress takes what was queued since it began
+    } else {
+      running = drain()
+        .catch((e) => debug('flush failed', e))
+        .finally(() => {
+          running = undefined
+        })
     }
-    running = drain()
-      .catch((e) => debug('flush failed', e))
-      .finally(() => {
-        running = undefined
+    const done = running
+    if (woken[0]) {
+      done.then(() => {
+        for (const resolve of woken) {
+          resolve()
+        }
       })
-    return running
+    }
+    return done
+  }
+
+  /**
+   * Sends what is queued within `ms` (earlier if already due, never inside a backoff) and
+   * resolves when that send ended: confirmed, refused for good, or back in the outbox for a
+   * later chance. At once when nothing can be sent now (offline, backoff, refused key): what
+   * is queued waits in the outbox. Never rejects.
+   */
+  const soon = (ms: number): Promise<void> => {
+    if (!canSend() || p.now() < holdUntil) {
+      return Promise.resolve()
+    }
+    if (p.now() + ms < dueAt) {
+      schedule(ms)
+    }
+    return new Promise((resolve) => waiters.push(resolve))
   }
 
   // What earlier pages (or other tabs) left unconfirmed goes out at once, though not inside
@@ -240,7 +275,14 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
       }
     },
     _flush: flush,
+    _soon: soon,
     _wake: wake,
+    /** Stops the timer (shutdown); what is queued later wakes it again. */
+    _stop() {
+      p.clearTimeout(timer)
+      timer = undefined
+      dueAt = Infinity
+    },
     _post: post,
     _settle: settle,
     _hideUrl: hideUrl,

@@ -25,6 +25,12 @@ export interface TurnHost {
   onHide: (report: () => void) => () => void
   /** Sends a `feedback` event for a turn. */
   feedback: (turnId: string, feedback: Feedback) => void
+  /** Sends soon what is queued; resolves once the ingest confirmed it, or (bounded) when it cannot be sent now. */
+  _sent: () => Promise<void>
+  /** The distinct id of the turn's scope, for its headers. */
+  _distinctId: () => string
+  /** The browser turn a server session continues: this turn's parent span. */
+  _parentSpanId?: string
 }
 
 /** Earlier attempts' errors kept on a turn, at most. */
@@ -76,6 +82,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     turn_id: turnId,
     seq,
     traceparent,
+    parent_span_id: host._parentSpanId,
     session_id: sessionId,
     started_at,
     ended_at: iso(p.now()),
@@ -229,7 +236,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         if (rate) host.emit(e, rate)
         safeCall(ui, 'untagTurn', turnId)
         endSystemTurn(e.status, e)
-        finished = Promise.resolve()
+        finished = rate ? host._sent() : Promise.resolve()
       }
       return finished
     },
@@ -240,7 +247,11 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         debug('feedback failed', e) // a hostile feedback object (a throwing getter)
       }
     },
-    headers: () => ({ traceparent }),
+    headers: () => ({
+      traceparent,
+      // W3C baggage: encodeURIComponent leaves only characters a baggage value may hold
+      baggage: `lumina.distinct_id=${encodeURIComponent(host._distinctId())},lumina.session_id=${sessionId},lumina.seq=${seq}`,
+    }),
   }
   if (ui) safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
   const endSystemTurn = startSystemSpan(safeCall, system, 'Turn', { session_id: sessionId, turn_id: turnId, seq, traceparent }, turnId)

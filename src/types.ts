@@ -185,13 +185,19 @@ export interface Platform {
   now: () => number
   perfNow: () => number
   random: () => number
-  setTimeout: (fn: () => void, ms: number) => unknown
+  /** `keepAlive`: Node only, the timer holds the process (someone awaits what it bounds); other timers never do. */
+  setTimeout: (fn: () => void, ms: number, keepAlive?: boolean) => unknown
   clearTimeout: (id: unknown) => void
   isOnline: () => boolean
   /** SHA-256 hex of a text (the chat input's salted hashes); never rejects. */
   hash: (text: string) => Promise<string>
   /** gzip of a request body (`CompressionStream`); absent where there is none: batches then go plain. */
   gzip?: (text: string) => Promise<ArrayBuffer>
+  /**
+   * How soon `finish()` sends, in ms: the browser waits a moment so that what ends together
+   * (a turn, its chat input event) shares a request; Node sends in the same tick.
+   */
+  sendDelayMs?: number
 }
 
 /** An event line on the wire, before serialisation. */
@@ -204,6 +210,17 @@ export interface SessionCtx {
   traceparent: string
   /** Opens the next turn of this session. */
   turn(): TurnCtx
+}
+
+/** Options of `session.start()`. */
+export interface SessionOptions {
+  /**
+   * Server side: the incoming request's headers (Node's `req.headers`, a Fetch `Headers`, or
+   * a plain object). A browser turn's `traceparent` and `baggage` (`turn.headers()`) make
+   * this session continue its trace: the same session id and distinct id, and each turn a
+   * child of the browser turn. Ignored in the browser.
+   */
+  headers?: unknown
 }
 
 export interface IdentifyOptions {
@@ -250,8 +267,12 @@ export interface TurnCtx {
   finish(): Promise<void>
   /** The user's rating of this turn; works after finish() too. */
   feedback(feedback: Feedback): void
-  /** Headers that make the page's own request to its backend join this turn's trace. */
-  headers(): { traceparent: string }
+  /**
+   * Headers for the page's own request to its backend: W3C `traceparent` (this turn's span)
+   * and `baggage` (`lumina.distinct_id`, `lumina.session_id`, `lumina.seq`). On the server,
+   * `session.start({ headers: req.headers })` continues from them.
+   */
+  headers(): { traceparent: string; baggage: string }
 }
 
 /** Where chat input signals go: an SDK instance (`createLumina()`). */

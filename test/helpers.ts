@@ -207,6 +207,12 @@ export const oneTurn = async (lumina: ReturnType<typeof createLumina>, fill?: (t
   const turn = s.turn()
   await turn.wrapLLM(() => Promise.resolve('hi'), { model: 'gpt-test', prompt_id: 'p1' })
   fill?.(turn)
-  await turn.finish()
+  turn.finish()
   return turn
+}
+
+/** A finish() or flush() promise under fake timers: lets the send window (250 ms) pass first. */
+export const afterSend = async (p: Promise<void>) => {
+  await tick(250)
+  return p
 }

@@ -70,7 +70,7 @@ describe('init', () => {
     const s = await held
     const turn = s.turn()
     expect(await turn.wrapLLM(() => Promise.resolve('answer'))).toBe('answer')
-    await turn.finish()
+    turn.finish()
     await lumina.identify('u')
     await lumina.flush()
     expect(b.net.sent).toHaveLength(0)
@@ -205,7 +205,7 @@ describe('quiet load', () => {
     const b = fakeBrowser()
     const first = b.sdk()
     const s1 = await first.session.start()
-    await s1.turn().finish()
+    s1.turn().finish()
     await first.flush()
     const id = first.getDistinctId()
     b.reload()

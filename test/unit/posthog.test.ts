@@ -39,7 +39,7 @@ describe('postHogProvider', () => {
     const s = await lumina.session.start()
     const turn = s.turn()
     expect(ph.props).toEqual({ lumina_session_id: s.sessionId, lumina_turn_id: turn.turnId, lumina_turn_seq: 1, lumina_turn_start_ts: expect.stringMatching(/Z$/) })
-    await turn.finish()
+    turn.finish()
     expect(ph.props).toEqual({})
   })
 
@@ -49,9 +49,9 @@ describe('postHogProvider', () => {
     const s = await b.sdk({ uiAnalytics: postHogProvider({ instance: ph }) }).session.start()
     const older = s.turn()
     const newer = s.turn()
-    await older.finish()
+    older.finish()
     expect(ph.props.lumina_turn_id).toBe(newer.turnId)
-    await newer.finish()
+    newer.finish()
     expect(ph.props).toEqual({})
   })
 
@@ -59,7 +59,8 @@ describe('postHogProvider', () => {
     const ph = recorder()
     const b = fakeBrowser()
     const lumina = b.sdk({ uiAnalytics: postHogProvider({ instance: ph }) })
-    await (await lumina.session.start()).turn().finish()
+    const turn = (await lumina.session.start()).turn()
+    turn.finish()
     await lumina.flush()
     expect(b.net.events()[0]).toMatchObject({ ui_session_id: 'ph_session_1', ui_replay_url: 'https://eu.posthog.com/replay/ph_session_1?t=3' })
   })
@@ -90,7 +91,7 @@ describe('postHogProvider', () => {
     const early = s.turn() // no posthog yet: nothing breaks
     const ph = recorder()
     ;(window as any).posthog = ph
-    await early.finish()
+    early.finish()
     const turn = s.turn()
     expect(ph.props.lumina_turn_id).toBe(turn.turnId)
   })
@@ -114,7 +115,7 @@ describe('postHogProvider', () => {
       await lumina.identify('bob')
       const turn = (await lumina.session.start()).turn()
       expect(await turn.wrapLLM(() => Promise.resolve('ok'))).toBe('ok')
-      await turn.finish()
+      turn.finish()
       await lumina.flush()
       expect(b.net.events().map((e) => e.name)).toEqual(['identify', 'turn'])
     }
@@ -123,7 +124,8 @@ describe('postHogProvider', () => {
   it('createDummyProvider is a harmless no-op', async () => {
     const b = fakeBrowser()
     const lumina = b.sdk({ uiAnalytics: createDummyProvider() })
-    await (await lumina.session.start()).turn().finish()
+    const turn = (await lumina.session.start()).turn()
+    turn.finish()
     await lumina.flush()
     expect(b.net.events()[0]).not.toHaveProperty('ui_session_id')
   })

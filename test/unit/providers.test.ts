@@ -11,7 +11,7 @@ import * as posthogEntry from '../../src/providers/posthog'
 import { shutdownProviders } from '../../src/provider-calls'
 import { safeCaller } from '../../src/lib/guard'
 import type { SystemAnalyticsProvider, SystemProvider, UIProvider } from '../../src/types'
-import { fakeBrowser, tick } from '../helpers'
+import { afterSend, fakeBrowser, tick } from '../helpers'
 
 /** The README's OpenTelemetry provider, written out: spans kept by the id startTurn/startSpan returned. */
 const otelProvider = () => {
@@ -70,10 +70,10 @@ describe('system provider: the original README shape, with a real OpenTelemetry 
     await turn.recordTool('search_docs', async () => ['doc_1'], { type: 'vector_search', target: 'pinecone', version: 'v1' })
     await turn.recordTool('crm', () => Promise.reject(new Error('crm down')), { type: 'http', target: 'crm' }).catch(() => {})
     await turn.wrapLLM(async () => 'hello', { model: 'gpt-4o', prompt_id: 'p1' })
-    await turn.finish()
+    await afterSend(turn.finish())
     const failing = session.turn()
     await failing.wrapLLM(() => Promise.reject(new Error('rate limited')), { model: 'gpt-4o' }).catch(() => {})
-    await failing.finish()
+    await afterSend(failing.finish())
 
     const spans = otel.exporter.getFinishedSpans()
     const [turnSpan, failedTurnSpan] = spans.filter((s) => s.name == 'turn')
@@ -117,7 +117,7 @@ describe('system provider: the original README shape, with a real OpenTelemetry 
     const lumina = fakeBrowser().sdk({ systemAnalytics: system, enableToolWrapping: true })
     const turn = (await lumina.session.start()).turn()
     turn.recordTool('t', () => 1)
-    await turn.finish()
+    await afterSend(turn.finish())
     const toolSpanId = (calls.find((c) => c[0] == 'endSpan')![3] as any).span_id
     expect(calls.map((c) => c.slice(0, 3))).toEqual([
       ['startTurn', { session_id: expect.any(String), turn_id: turn.turnId, seq: 1, traceparent: turn.traceparent }],
@@ -137,7 +137,7 @@ describe('system provider: the original README shape, with a real OpenTelemetry 
     const turn = (await lumina.session.start()).turn()
     turn.recordTool('tool', () => 1)
     await turn.wrapLLM(async () => 'x', { model: 'm' })
-    await turn.finish()
+    await afterSend(turn.finish())
     await lumina.flush()
     expect(b.net.events()[0]).toMatchObject({ model: 'm', tool_calls: [{ name: 'tool' }] })
   })
@@ -148,12 +148,12 @@ describe('system provider: the original README shape, with a real OpenTelemetry 
     const lumina = b.sdk({ systemAnalytics: { name: 'ends-only', endTurn }, enableToolWrapping: true })
     const turn = (await lumina.session.start()).turn()
     expect(turn.recordTool('t', () => 'ran')).toBe('ran')
-    await turn.finish()
+    await afterSend(turn.finish())
     expect(endTurn).toHaveBeenCalledWith(turn.turnId, 'ok', expect.objectContaining({ turn_id: turn.turnId }))
     const bare = b.sdk({ systemAnalytics: { name: 'bare' } })
-    await (await bare.session.start()).turn().finish()
+    await afterSend((await bare.session.start()).turn().finish())
     await bare.flush()
-    expect(b.net.events().filter((e) => e.name == 'turn')).toHaveLength(1) // the first instance never flushed
+    expect(b.net.events().filter((e) => e.name == 'turn')).toHaveLength(2) // finish() sends: both instances' turns arrive
   })
 })
 
@@ -175,7 +175,7 @@ describe('UI provider: the original README shape', () => {
     const b = fakeBrowser()
     const lumina = b.sdk({ uiAnalytics: dummy })
     expect(lumina._isInitialized).toBe(true)
-    await (await lumina.session.start()).turn().finish()
+    await afterSend((await lumina.session.start()).turn().finish())
     await lumina.flush()
     expect(calls).toEqual(['init', 'tagTurn', 'untagTurn'])
     expect(b.net.events()[0]).not.toHaveProperty('ui_session_id') // '' is none
@@ -188,7 +188,7 @@ describe('UI provider: the original README shape', () => {
     turn.feedback({ score: 1 })
     await lumina.identify('user_1')
     lumina.reset()
-    await turn.finish()
+    await afterSend(turn.finish())
     await lumina.flush()
     expect(b.net.events().find((e) => e.name == 'turn')).toMatchObject({ ui_session_id: 'sess_9' })
   })
@@ -247,7 +247,7 @@ describe("uiAnalytics: 'posthog' in the ESM build is the page's window.posthog (
     expect(lumina._isInitialized).toBe(true)
     const turn = (await lumina.session.start()).turn()
     posthog.capture('clicked_send')
-    await turn.finish()
+    await afterSend(turn.finish())
     posthog.capture('after_turn')
     await lumina.flush()
     expect(captured.find((e) => e.event == 'clicked_send')!.properties).toMatchObject({ lumina_turn_id: turn.turnId, lumina_turn_seq: 1 })
@@ -259,7 +259,7 @@ describe("uiAnalytics: 'posthog' in the ESM build is the page's window.posthog (
     startPostHog()
     const b = fakeBrowser()
     const lumina = b.sdk({ uiAnalytics: { provider: 'posthog', host: 'https://eu.posthog.com', projectId: 7 } })
-    await (await lumina.session.start()).turn().finish()
+    await afterSend((await lumina.session.start()).turn().finish())
     await lumina.flush()
     expect(b.net.events()[0].ui_session_id).toBe(posthog.get_session_id())
   })

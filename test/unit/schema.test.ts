@@ -16,7 +16,7 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   const b = fakeBrowser()
   b.setOnline(false)
   const lumina = b.sdk({ enableToolWrapping: true, uiAnalytics: { getSessionId: () => 'ph1', getReplayUrl: () => 'https://ph/r/ph1' } })
-  for (let i = 0; i < 1001; i++) await (await lumina.session.start()).turn().finish() // overflow: a `dropped` report
+  for (let i = 0; i < 1001; i++) (await lumina.session.start()).turn().finish() // overflow: a `dropped` report
   await lumina.identify('ada', { plan: 'pro' })
   const s = await lumina.session.start()
   const t = s.turn()
@@ -26,17 +26,17 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   t.annotate({ a: 1 })
   t.setMessages([{ role: 'user', content: 'hi' }])
   t.annotate({ usage: { input_tokens: 3, output_tokens: 4 } })
-  await t.finish()
+  t.finish()
   t.feedback({ score: 1, comment: 'thanks' })
   const streamed = s.turn()
   const stream = await streamed.wrapLLM(() => Promise.resolve((async function* () {
     yield { choices: [{ delta: { content: 'hey' } }] }
   })()), { provider: 'openai' })
   for await (const _ of stream);
-  await streamed.finish()
+  streamed.finish()
   const failing = s.turn()
   await failing.wrapLLM(() => Promise.reject(new TypeError('bad'))).catch(() => {})
-  await failing.finish()
+  failing.finish()
   s.turn() // left open: sent as incomplete on hide
   const tracker = new ChatInputTracker(undefined, s.sessionId, lumina)
   tracker.onInputStart()

@@ -89,7 +89,7 @@ describe('session faults', () => {
     expect(b2.traceparent.slice(3, 35)).toBe(b1.traceparent.slice(3, 35))
     expect(session.sessionId).toBe(b1.traceparent.slice(3, 35)) // the held context follows
     for (const t of [a1, a2, b1, b2]) {
-      await t.finish()
+      t.finish()
     }
     await lumina.flush()
     const turns = b.net.events().filter((e) => e.name == 'turn')
@@ -174,7 +174,7 @@ describe('sampling of sessions', () => {
       const s = await lumina.session.start()
       expect(s.sessionId).toBe(trace)
       for (let t = 0; t < 3; t++) {
-        await s.turn().finish()
+        s.turn().finish()
       }
       await lumina.flush()
       const turns = b.net.events().filter((e) => e.name == 'turn')

@@ -143,7 +143,7 @@ describe('snippet faults (issue 12, 15)', () => {
     expect(await settled(lumina.getDistinctId())).toBe('late_user') // the queued identify was replayed
     const turn = session.turn()
     expect(turn.wrapLLM(() => 'real')).toBe('real')
-    await turn.finish()
+    turn.finish()
     expect(await settled(lumina.flush())).toBeUndefined()
     expect(p.events().map((e) => e.name)).toEqual(['identify', 'turn'])
     expect(p.sent.every((r) => r.key == 'wk_late')).toBe(true)

@@ -13,7 +13,7 @@ it('the ESM build imports and runs without a browser', async () => {
   const s = await lumina.session.start()
   const turn = s.turn()
   expect(await turn.wrapLLM(() => Promise.resolve('ssr'))).toBe('ssr')
-  await turn.finish()
+  turn.finish()
   expect(lumina.getDistinctId()).toMatch(/^anon_/)
   await expect(lumina.flush()).resolves.toBeUndefined()
   const ph = await import(built + 'providers/posthog.js')

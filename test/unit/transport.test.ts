@@ -381,7 +381,7 @@ describe('bounds', () => {
     b.setOnline(false)
     const lumina = b.sdk()
     const s = await lumina.session.start()
-    for (let i = 0; i < 1010; i++) await s.turn().finish()
+    for (let i = 0; i < 1010; i++) s.turn().finish()
     b.setOnline(true)
     await tick(0)
     await lumina.flush()
@@ -427,7 +427,7 @@ describe('drop counts across pages and tabs', () => {
     a.net.reply = () => 'network'
     a.net.beaconAccepts = false
     const s = await a.sdk().session.start()
-    for (let i = 0; i < 1003; i++) await s.turn().finish()
+    for (let i = 0; i < 1003; i++) s.turn().finish()
     a.hide()
     a.reload()
     a.net.reply = () => 200

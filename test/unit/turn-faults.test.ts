@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 // @ts-expect-error plain ESM module without types
 import { validate } from '../../collector/collector.mjs'
-import { fakeBrowser, tick } from '../helpers'
+import { afterSend, fakeBrowser, tick } from '../helpers'
 import { OUTBOX_KEY } from '../../src/outbox'
 
 const realSetImmediate = globalThis.setImmediate
@@ -72,7 +72,7 @@ describe('issue 12 item 2: an option JSON cannot encode', () => {
     const turn = (await lumina.session.start()).turn()
     await turn.wrapLLM(() => Promise.resolve('ok'), { model: 10n as any, provider: cyclic(), prompt_id: Symbol('p') as any })
     turn.recordTool('x', () => 1, { type: 10n as any, target: cyclic(), version: 2 as any })
-    await expect(turn.finish()).resolves.toBeUndefined()
+    await expect(afterSend(turn.finish())).resolves.toBeUndefined()
     const [e] = await turnsOf(b, lumina)
     expect(e.model).toBe('10')
     expect(e.provider).toBeUndefined()
@@ -85,7 +85,7 @@ describe('issue 12 item 2: an option JSON cannot encode', () => {
     const lumina = b.sdk({ enableToolWrapping: true })
     const s = await lumina.session.start()
     b.setOnline(false)
-    await s.turn().finish() // queued
+    s.turn().finish() // queued
     const open = s.turn()
     open.wrapLLM(() => 1, { model: 10n as any, provider: cyclic() })
     open.recordTool('x', () => 1, { type: 10n as any })
@@ -116,7 +116,7 @@ describe('issue 12 item 3: lazy thenables run twice', () => {
     const q2 = new LazyQuery()
     expect(await turn.recordTool('db', () => q2)).toMatchObject({ data: 'request 1' })
     expect(q2.requests).toBe(1)
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e.usage).toEqual({ input_tokens: 3 })
     expect(e.tool_calls[0].status).toBe('ok')
@@ -135,7 +135,7 @@ describe('issue 12 item 3: lazy thenables run twice', () => {
     const back = turn.wrapLLM(() => p)
     expect(back).toBe(p)
     expect(await back.withResponse()).toEqual({ data: { usage: { prompt_tokens: 9 } }, response: 'raw' })
-    await turn.finish()
+    turn.finish()
     expect((await turnsOf(b, lumina))[0].usage).toEqual({ input_tokens: 9 })
   })
 
@@ -179,7 +179,7 @@ describe('issue 12 item 4: the observer passes the host value through unchanged'
       await expect(turn.recordTool('t', () => Promise.reject(odd))).rejects.toBe(odd)
     })
     expect(seen).toEqual([])
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e.error).toEqual({ type: 'object', message: '[object Object]' })
     expect(invalidLines([e])).toEqual([])
@@ -201,7 +201,7 @@ describe('issue 12 item 4: the observer passes the host value through unchanged'
       expect(await turn.wrapLLM(() => Promise.resolve(hostile))).toBe(hostile)
     })
     expect(seen).toEqual([])
-    await turn.finish()
+    turn.finish()
     expect((await turnsOf(b, lumina))[0].status).toBe('ok')
   })
 
@@ -215,7 +215,7 @@ describe('issue 12 item 4: the observer passes the host value through unchanged'
     expect(turn.recordTool('t', () => ++runs, throwingProxy() as any)).toBe(3)
     expect(turn.recordTool(throwingProxy() as any, () => ++runs)).toBe(4)
     expect(runs).toBe(4)
-    await turn.finish()
+    turn.finish()
     expect(invalidLines(await turnsOf(b, lumina))).toEqual([])
   })
 
@@ -244,7 +244,7 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
     const turn = (await lumina.session.start()).turn()
     await turn.wrapLLM(() => Promise.resolve({ usage: { prompt_tokens: 5, completion_tokens: -3 } }), { model: 4 as any })
     turn.annotate({ usage: { input_tokens: '12', output_tokens: 'many' } })
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e.model).toBe('4')
     expect(e.usage).toEqual({ input_tokens: 12 })
@@ -322,7 +322,7 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
           thrown.push(e)
         }
       }
-      if (rand(4)) await t.finish() // the rest go out as incomplete on hide
+      if (rand(4)) t.finish() // the rest go out as incomplete on hide
     }
     b.setOnline(true)
     b.hide()
@@ -360,7 +360,7 @@ describe('issue 12 item 18: a stopped stream discards what follows', () => {
     // the README's example: after the stop, the page records what the user saw, then finishes
     turn.setMessages([{ role: 'user', content: 'count' }, { role: 'assistant', content: 'one two ' }])
     turn.annotate({ stopped_by_user: true })
-    await turn.finish()
+    turn.finish()
     const turns = await turnsOf(b, lumina)
     expect(turns).toHaveLength(1)
     expect(turns[0]).toMatchObject({ status: 'aborted', output_characters: 8, annotations: { stopped_by_user: true } })
@@ -402,7 +402,7 @@ describe('issue 12 item 21: masked means masked', () => {
       { role: 'user', content: { 'jo@example.com': 'my mail', digits: '４１１１１１１１１１１１１１１１' } },
       { role: 'user', content: 4111111111111111, big: 4111111111111111n, small: 42 },
     ])
-    await turn.finish()
+    turn.finish()
     const open = s.turn() // sent incomplete on hide, with its error
     expect(() =>
       open.wrapLLM(() => {
@@ -431,7 +431,7 @@ describe('issue 12 item 21: masked means masked', () => {
     const turn = (await lumina.session.start()).turn()
     await turn.wrapLLM(() => Promise.reject(new Error('no account for jo@example.com'))).catch(() => {})
     turn.annotate({ card: 4111111111111111 })
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e.error.message).toBe('no account for jo@example.com')
     expect(e.annotations.card).toBe(4111111111111111)
@@ -456,7 +456,7 @@ describe('issue 15: one turn, several attempts', () => {
       )
       if (ok) break
     }
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e).toMatchObject({ status: 'ok', attempts: 3, latency_ms: 50 })
     expect(e.error).toBeUndefined()
@@ -476,7 +476,7 @@ describe('issue 15: one turn, several attempts', () => {
       await tick(10)
       await p
     }
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e).toMatchObject({ status: 'error', attempts: 3, error: { message: 'c' }, latency_ms: 10 })
     expect(e.attempt_errors.map((x: any) => x.message)).toEqual(['a', 'b'])
@@ -491,7 +491,7 @@ describe('issue 15: one turn, several attempts', () => {
     await tick(300)
     await slow
     await fast
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e).toMatchObject({ status: 'ok', attempts: 2, latency_ms: 100 })
     expect(e.attempt_errors).toEqual([{ type: 'Error', message: 'slow one timed out' }])
@@ -502,7 +502,7 @@ describe('issue 15: one turn, several attempts', () => {
     const lumina = b.sdk()
     const turn = (await lumina.session.start()).turn()
     await turn.wrapLLM(() => 1)
-    await turn.finish()
+    turn.finish()
     const [e] = await turnsOf(b, lumina)
     expect(e).not.toHaveProperty('attempts')
     expect(e).not.toHaveProperty('attempt_errors')
