@@ -49,6 +49,8 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   const traceparent = traceparentOf(sessionId, turnId)
   const started_at = iso(p.now())
   const startedPerf = p.perfNow()
+  /** Whole milliseconds since `start` (a perfNow reading). */
+  const since = (start: number) => Math.max(0, Math.round(p.perfNow() - start))
   const rate = host.sampled('turn', sessionId)
   const spanRate = host.sampled('span', sessionId)
   let model: string | undefined
@@ -78,7 +80,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     session_id: sessionId,
     started_at,
     ended_at: iso(p.now()),
-    latency_ms: llmMs ?? Math.max(0, Math.round(p.perfNow() - startedPerf)),
+    latency_ms: llmMs ?? since(startedPerf),
     time_to_first_token_ms: ttftMs,
     output_characters: outputChars,
     model,
@@ -105,6 +107,11 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   }
   const unregister = host.onHide(sendIncomplete)
 
+  /** Keeps an earlier attempt's error (the latest MAX_ATTEMPT_ERRORS). */
+  const addAttemptError = (info: ErrorInfo) => {
+    attemptErrors = (attemptErrors || []).concat(info).slice(-MAX_ATTEMPT_ERRORS)
+  }
+
   /** Starts an attempt: the one before it, if it failed, becomes an earlier attempt's error. Returns how the attempt's end is reported. */
   const startAttempt = (options: LLMOptions) => {
     // options that throw when read (a Proxy) end here, in wrapLLM's catch: the call still runs, unobserved
@@ -116,7 +123,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     prompt_id = toText(pid) ?? prompt_id
     provider = toText(prov) ?? provider
     const n = ++attempts
-    if (error) attemptErrors = (attemptErrors || []).concat(error).slice(-MAX_ATTEMPT_ERRORS)
+    if (error) addAttemptError(error)
     status = 'ok'
     error = undefined
     ttftMs = undefined
@@ -127,10 +134,10 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       const info = outcome == 'error' ? errorInfo(e, mask) : undefined
       if (n != attempts) {
         // a retry started before this attempt ended: it only adds its error
-        if (info) attemptErrors = (attemptErrors || []).concat(info).slice(-MAX_ATTEMPT_ERRORS)
+        if (info) addAttemptError(info)
         return
       }
-      llmMs = Math.max(0, Math.round(p.perfNow() - start))
+      llmMs = since(start)
       status = info?.type == 'AbortError' ? 'aborted' : outcome
       error = info
     }
@@ -144,7 +151,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         (chunk) => {
           readUsage(chunk, usage)
           if (n != attempts) return
-          ttftMs ??= Math.round(p.perfNow() - start)
+          ttftMs ??= since(start)
           outputChars = (outputChars || 0) + textOf(chunk).length
         },
         (aborted, e) => ended(e ? 'error' : aborted ? 'aborted' : 'ok', e),
@@ -197,7 +204,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         fn,
         (failed, e) => {
         if (!span) return
-        span.latency_ms = Math.max(0, Math.round(p.perfNow() - start))
+        span.latency_ms = since(start)
         span.status = failed ? 'error' : 'ok'
         if (failed) span.error = errorInfo(e, mask)
         safeCall(system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
@@ -240,8 +247,8 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     },
     headers: () => ({ traceparent }),
   }
-  if (ui) safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
-  if (system) safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
+  safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
+  safeCall(system, 'startTurn', { sessionId, turnId, seq, traceparent })
   debug('turn', seq, turnId)
   return self
 }

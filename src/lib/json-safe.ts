@@ -27,7 +27,7 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
   const path: object[] = []
   const cut = (s: string) => (s.length > maxString ? s.slice(0, maxString) + TRUNCATED : s)
   // a long string is cut before it is masked (with room for an e-mail across the cut): masking 1 MB costs ~0.2 s
-  const mapped = (s: string, key: string) => cut(mapString!(s.length > maxString ? s.slice(0, maxString + 320) : s, key))
+  const text = (s: string, key: string) => cut(mapString ? mapString(s.length > maxString ? s.slice(0, maxString + 320) : s, key) : s)
   /** The copy of `o[k]`, or the marker when reading it throws (a getter, a Proxy trap). */
   const child = (o: any, k: string | number, key: string): unknown => {
     let v
@@ -43,16 +43,14 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
     try {
       if (v != null && typeof v.toJSON == 'function') v = v.toJSON(key) // Dates; a BigInt.prototype.toJSON polyfill
       const type = typeof v
-      if (type == 'string') return mapString ? mapped(v, key) : cut(v)
+      if (type == 'string') return text(v, key)
       if (type == 'number') {
         if (!Number.isFinite(v)) return null
-        if (!mapString) return v
         // a number that the mask rewrites (a card or phone number) goes out as its masked text
-        const text = String(v)
-        const masked = mapString(text, key)
-        return masked == text ? v : cut(masked)
+        const masked = text(String(v), key)
+        return masked == String(v) ? v : masked
       }
-      if (type == 'bigint') return mapString ? mapped(String(v), key) : cut(String(v))
+      if (type == 'bigint') return text(String(v), key)
       if (type == 'boolean' || v === null) return v
       if (type != 'object') return undefined // function, symbol, undefined
       if (v instanceof Number || v instanceof String || v instanceof Boolean) return copy(v.valueOf(), key)
@@ -74,7 +72,7 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
         for (const k of Object.keys(v)) {
           const item = child(v, k, k)
           if (item === undefined) continue
-          const name = mapString && !STRUCTURAL.test(k) ? mapped(k, '') : k
+          const name = mapString && !STRUCTURAL.test(k) ? text(k, '') : k
           // an own `__proto__` key (JSON.parse makes them) must stay a key, not set the prototype
           if (name == '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true })
           else out[name] = item
