@@ -13,12 +13,12 @@ const SALT_KEY = 'lumina_salt'
 /** The session's own sessionStorage key (its W3C traceparent): the session of trackers given none. */
 const SESSION_KEY = 'traceparent'
 const salts: Record<string, string> = {}
-const tabStore = webStore(() => (typeof window == 'object' ? window.sessionStorage : undefined))
+const tabStore = webStore(() => window.sessionStorage) // read inside the store's try: no window (SSR) is no storage
 const saltOf = (sessionId: string): string => {
   const trace = sessionId || traceIdOf(tabStore.get(SESSION_KEY)) || ''
   if (!salts[trace]) {
     const [owner, stored] = (tabStore.get(SALT_KEY) || '').split(':')
-    const salt = owner == trace && /^[0-9a-f]{32}$/.test(stored) ? stored : randomHex(16)
+    const salt = owner == trace && /^[\da-f]{32}$/.test(stored) ? stored : randomHex(16)
     if (salt != stored) tabStore.set(SALT_KEY, trace + ':' + salt)
     salts[trace] = salt
   }

@@ -1,11 +1,11 @@
 import type { Feedback, LLMOptions, Platform, ToolOptions, TurnCtx, UIProvider } from './types'
 import { iso, randomHex, traceparentOf } from './lib/ids'
-import { jsonSafe, toCount, toText } from './lib/json-safe'
+import { jsonSafe, toText } from './lib/json-safe'
 import type { SafeCall } from './lib/guard'
 import type { Log } from './lib/log'
 import { captureMessages, maskerOf } from './transcript'
 import { observeStream, readUsage, textOf, type Usage } from './llm'
-import { errorInfo, observe, read, type ErrorInfo } from './lib/observe'
+import { errorInfo, observe, type ErrorInfo } from './lib/observe'
 import type { ResolvedConfig } from './config'
 
 /** What a turn needs from its SDK instance. */
@@ -29,14 +29,14 @@ export interface TurnHost {
 /** Earlier attempts' errors kept on a turn, at most. */
 const MAX_ATTEMPT_ERRORS = 10
 
-/** The usage the schema accepts (counts only) from whatever `annotate({ usage })` was given, over what the results said. */
+/**
+ * The usage the schema accepts (counts only): what `annotate({ usage })` says (a JSON-safe
+ * copy, read like a result's usage) over what the results reported; undefined without counts.
+ */
 const usageOf = (annotated: unknown, reported: Usage): Usage | undefined => {
-  // the usual case allocates nothing: the reported counts as they are
-  if (annotated === undefined) return reported.input_tokens === undefined && reported.output_tokens === undefined ? undefined : reported
-  const input = toCount(read(annotated, 'input_tokens')) ?? reported.input_tokens
-  const output = toCount(read(annotated, 'output_tokens')) ?? reported.output_tokens
-  if (input === undefined && output === undefined) return undefined
-  return { input_tokens: input, output_tokens: output }
+  const counts = { ...reported }
+  readUsage({ usage: annotated }, counts)
+  return counts.input_tokens === undefined && counts.output_tokens === undefined ? undefined : counts
 }
 
 /** One AI chat turn: a child span of the session's trace. */

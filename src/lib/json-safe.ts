@@ -73,8 +73,9 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
           const item = child(v, k, k)
           if (item === undefined) continue
           const name = mapString && !STRUCTURAL.test(k) ? text(k, '') : k
-          // an own `__proto__` key (JSON.parse makes them) must stay a key, not set the prototype
-          if (name == '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true })
+          // an own `__proto__` key (JSON.parse makes them) must stay a key, not set the prototype:
+          // a computed key in a literal defines the property, where `out[name] =` would call the setter
+          if (name == '__proto__') out = { ...out, [name]: item }
           else out[name] = item
         }
       }
