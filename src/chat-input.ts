@@ -139,7 +139,14 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
   const trackers = new WeakMap<Element, ChatInputTracker>()
   /** Inputs with typing under way, for page hide (a WeakMap cannot be walked). */
   const live = new Set<ChatElement>()
-  const trackerOf = (el: Element) => trackers.get(el) || (trackers.set(el, new ChatInputTracker(ui, undefined, sink)), trackers.get(el)!)
+  const trackerOf = (el: Element) => {
+    let tracker = trackers.get(el)
+    if (!tracker) {
+      tracker = new ChatInputTracker(ui, undefined, sink)
+      trackers.set(el, tracker)
+    }
+    return tracker
+  }
   const inputIn = (scope?: Element | null) => scope?.querySelector<ChatElement>(CHAT_INPUT)
 
   /** A message sent, or abandoned (`now`: the page is going away). Empty text is neither; one message counts once. */
@@ -177,7 +184,9 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
     } else if (el && !e.relatedTarget?.closest?.(SUBMIT)) {
       // focusout. Focus moving to the send button is not abandonment; a click elsewhere may
       // still be one (Safari does not focus buttons): wait a moment for the submit, or the user coming back.
-      setTimeout(() => el.isConnected && el != document.activeElement && end(el, false), 300)
+      setTimeout(() => {
+        if (el.isConnected && el != document.activeElement) end(el, false)
+      }, 300)
     }
   }
   TYPES.forEach((type) => root.addEventListener(type, handle, true))

@@ -1,6 +1,6 @@
 /** What an LLM call returned, as far as a turn reports it: token usage, and streams. */
 import { toCount } from './lib/json-safe'
-import { read } from './lib/observe'
+import { read, safely } from './lib/observe'
 import type { Log } from './lib/log'
 
 export interface Usage {
@@ -51,20 +51,12 @@ export const observeStream = (
   signal?: AbortSignal,
   log?: Log,
 ): boolean => {
-  /** Runs the SDK's own bookkeeping inside the host's iteration: what it throws never reaches the reader. */
-  const safely = (f: () => void) => {
-    try {
-      f()
-    } catch (e) {
-      log?.('observing the stream failed', e)
-    }
-  }
   const iterate = read(value, Symbol.asyncIterator)
   let ended = false
   const end = (aborted: boolean, error?: unknown) => {
     if (ended) return
     ended = true
-    safely(() => onEnd(aborted, error))
+    safely(() => onEnd(aborted, error), log)
   }
   if (typeof iterate != 'function') return false
   try {
@@ -76,11 +68,12 @@ export const observeStream = (
           try {
             r = await it.next(...args)
           } catch (e) {
-            end(isAbort(e), isAbort(e) ? undefined : e)
+            const aborted = isAbort(e)
+            end(aborted, aborted ? undefined : e)
             throw e
           }
           if (r.done) end(false)
-          else if (!ended) safely(() => onChunk(r.value))
+          else if (!ended) safely(() => onChunk(r.value), log)
           return r
         },
         // The reader stopped early (break, or the user pressed stop).

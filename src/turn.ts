@@ -96,8 +96,8 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     tool_calls: spanRate ? toolCalls : undefined,
     retrievals,
     annotations,
-    ui_session_id: ui && toText(safeCall(ui, 'getSessionId'), 1024),
-    ui_replay_url: ui && toText(safeCall(ui, 'getReplayUrl'), 2048),
+    ui_session_id: toText(safeCall(ui, 'getSessionId'), 1024),
+    ui_replay_url: toText(safeCall(ui, 'getReplayUrl'), 2048),
   })
 
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */

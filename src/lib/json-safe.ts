@@ -96,7 +96,7 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
  */
 export const toText = (v: unknown, max = 256): string | undefined => {
   const type = typeof v
-  if (type == 'string') return (v as string).length > max ? (v as string).slice(0, max) : (v as string)
+  if (type == 'string') return (v as string).slice(0, max)
   if (type == 'number' || type == 'bigint' || type == 'boolean') return String(v)
   return undefined
 }

@@ -14,6 +14,15 @@ export const read = (obj: any, key: PropertyKey): any => {
   } catch {}
 }
 
+/** Runs the SDK's own bookkeeping inside a host call: what it throws goes to `log`, never to the host. */
+export const safely = (f: () => void, log?: Log) => {
+  try {
+    f()
+  } catch (e) {
+    log?.('observing failed', e)
+  }
+}
+
 /**
  * `{type, message}` of whatever was thrown — an Error, a string, a null-prototype object, a
  * revoked Proxy — never throwing itself. `mask` (masked capture) rewrites the message.
@@ -47,13 +56,7 @@ export const errorInfo = (e: unknown, mask?: MapString): ErrorInfo => {
  * caller, and never leaves an unhandled rejection.
  */
 export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: unknown) => void, log?: Log): T => {
-  const report = (failed: boolean, v: unknown) => {
-    try {
-      done(failed, v)
-    } catch (e) {
-      log?.('observing failed', e)
-    }
-  }
+  const report = (failed: boolean, v: unknown) => safely(() => done(failed, v), log)
   let result: any
   try {
     result = fn()
