@@ -108,7 +108,7 @@ if (cdnUrl == defaultCdnUrl) {
   const block = `<!-- snippet:start -->\n\`\`\`html\n${readFileSync('dist/snippet.html', 'utf8').trim()}\n\`\`\`\n<!-- snippet:end -->`
   const gzipBytes = gzipSync(min.code, { level: 9 }).length
   const n = (x) => x.toLocaleString('en-US')
-  const sizes = `<!-- sizes:start -->\n\`snippet.min.js\` ${n(Buffer.byteLength(snippet))} B (budget 700) · \`lumina.min.js\` ${n(Buffer.byteLength(min.code))} B minified, ${n(gzipBytes)} B gzip (budget 6,144${gzipBytes > 6144 ? ': **over**' : ''})\n<!-- sizes:end -->`
+  const sizes = `<!-- sizes:start -->\n\`snippet.min.js\` ${n(Buffer.byteLength(snippet))} B (budget 700) · \`lumina.min.js\` ${n(Buffer.byteLength(min.code))} B minified, ${n(gzipBytes)} B gzip (budget 8,192${gzipBytes > 8192 ? ': **over**' : ''}, goal 7,500)\n<!-- sizes:end -->`
   const updated = readme
     .replace(/<!-- snippet:start -->[\s\S]*?<!-- snippet:end -->/, block)
     .replace(/<!-- sizes:start -->[\s\S]*?<!-- sizes:end -->/, sizes)

@@ -60,7 +60,7 @@ const problem = (option: string, v: unknown, want: string) =>
  * the option when the config cannot work; the SDK then stays a harmless no-op.
  */
 export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
-  if (!c || typeof c != 'object') return 'init(config) needs a config object'
+  if (!c || typeof c != 'object') return 'init needs a config object'
   for (const k in c) if (!(k in CHECKS)) console.warn(`[lumina] init: unknown option "${k}" ignored`)
   for (const option in CHECKS) {
     const [name, rate] = option.split('.')

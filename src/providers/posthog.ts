@@ -26,7 +26,7 @@ export interface PostHogProviderOptions {
   instance?: PostHogLike
 }
 
-/** The super properties registered while a turn is open. */
+/** The super properties registered while a turn is open (tagTurn names them in this order). */
 const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_turn_start_ts']
 
 /**
@@ -62,7 +62,7 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIProvide
     },
     tagTurn(t) {
       tagged = t.turnId
-      ph('register', { [TAGS[0]]: t.sessionId, [TAGS[1]]: t.turnId, [TAGS[2]]: t.seq, [TAGS[3]]: t.startedAt })
+      ph('register', { lumina_session_id: t.sessionId, lumina_turn_id: t.turnId, lumina_turn_seq: t.seq, lumina_turn_start_ts: t.startedAt })
     },
     untagTurn,
     startReplay: () => ph('startSessionRecording'),
