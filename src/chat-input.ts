@@ -3,6 +3,7 @@ import { hashSync } from './lib/hash'
 import { randomHex, traceIdOf, uuid } from './lib/ids'
 import { onLifecycle } from './lib/lifecycle'
 import { webStore } from './lib/storage'
+import { TRACEPARENT_KEY } from './session'
 
 /**
  * The hash salt lives as long as the session: the same text hashes alike within a session,
@@ -10,12 +11,11 @@ import { webStore } from './lib/storage'
  * session as `<traceId>:<salt>` (memory where storage is blocked) and never leaves the browser.
  */
 const SALT_KEY = 'lumina_salt'
-/** The session's own sessionStorage key (its W3C traceparent): the session of trackers given none. */
-const SESSION_KEY = 'traceparent'
 const salts: Record<string, string> = {}
 const tabStore = webStore(() => window.sessionStorage) // read inside the store's try: no window (SSR) is no storage
 const saltOf = (sessionId: string): string => {
-  const trace = sessionId || traceIdOf(tabStore.get(SESSION_KEY)) || ''
+  // a tracker given no session id salts by the tab's open session
+  const trace = sessionId || traceIdOf(tabStore.get(TRACEPARENT_KEY)) || ''
   if (!salts[trace]) {
     const [owner, stored] = (tabStore.get(SALT_KEY) || '').split(':')
     const salt = owner == trace && /^[\da-f]{32}$/.test(stored) ? stored : randomHex(16)

@@ -43,14 +43,13 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
     try {
       if (v != null && typeof v.toJSON == 'function') v = v.toJSON(key) // Dates; a BigInt.prototype.toJSON polyfill
       const type = typeof v
-      if (type == 'string') return text(v, key)
+      if (type == 'string' || type == 'bigint') return text(String(v), key)
       if (type == 'number') {
-        if (!Number.isFinite(v)) return null
+        if (!isFinite(v)) return null // a number here: the global isFinite is Number.isFinite
         // a number that the mask rewrites (a card or phone number) goes out as its masked text
         const masked = text(String(v), key)
         return masked == String(v) ? v : masked
       }
-      if (type == 'bigint') return text(String(v), key)
       if (type == 'boolean' || v === null) return v
       if (type != 'object') return undefined // function, symbol, undefined
       if (v instanceof Number || v instanceof String || v instanceof Boolean) return copy(v.valueOf(), key)

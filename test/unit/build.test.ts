@@ -14,16 +14,14 @@ describe('built files', () => {
     expect(bytes, `snippet.min.js is ${bytes} B; the budget is 700 B`).toBeLessThanOrEqual(700)
   })
 
-  it('lumina.min.js gzip stays under its ceiling (ratchet towards the 6,144 B budget)', () => {
-    // The budget is 6,144 B and we are over it (see README, Numbers): this ceiling only stops
-    // growth. Lower it whenever the bundle shrinks; set it to 6144 once we meet the budget.
-    // Raised from 8,200 for the module split (+260 B gzip after esbuild's syntax pass and the
-    // `_` names); the build-side passes that follow bring it back under 8,192.
-    // +70 after that for issue 12 (the config check of item 8, the guarded CDN init and replay)
-    // and issue 16's ASCII escapes.
-    const CEILING = 9600
+  it('lumina.min.js gzip stays under its ceiling (ratchet towards the 8,192 B budget)', () => {
+    // The budget is 8,192 B gzip (goal 7,500) with every feature, and we are over it (see
+    // README, Numbers): this ceiling only stops growth. Lower it whenever the bundle shrinks;
+    // set it to 8192 once we meet the budget. The size pass (build recipe, config table,
+    // shared helpers) took it from 9,587 to 9,411 B.
+    const CEILING = 9430
     const bytes = gzipSync(dist('lumina.min.js'), { level: 9 }).length
-    expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget 6,144 B`).toBeLessThanOrEqual(CEILING)
+    expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget 8,192 B`).toBeLessThanOrEqual(CEILING)
   })
 
   it('the README shows the generated snippet block and the measured sizes', () => {
