@@ -2,13 +2,40 @@ import { defineConfig } from 'vitest/config'
 
 // Two projects: unit tests in jsdom, real-browser tests in Chromium (one file at a time:
 // the machine has 2 cores and each file starts its own browser).
+/** Unit tests on real time: the collector's real HTTP server, and the real snippet and bundle (whose timers the tests drive themselves). */
+const REAL_TIME = ['test/unit/collector*.test.ts', 'test/unit/snippet.test.ts']
+
 export default defineConfig({
   define: { __VERSION__: JSON.stringify('0.0.0-test') },
   test: {
     maxWorkers: 2,
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', environment: 'jsdom', include: ['test/unit/**/*.test.ts'] } },
+      // unit tests on fake time (test/setup/fake-timers.ts), except those that need real time
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          environment: 'jsdom',
+          include: ['test/unit/**/*.test.ts'],
+          exclude: REAL_TIME,
+          setupFiles: ['test/setup/fake-timers.ts'],
+        },
+      },
+      { extends: true, test: { name: 'unit-real-time', environment: 'jsdom', include: REAL_TIME } },
+      // The ingest against real processes: collectors killed with SIGKILL, a >1 GiB store,
+      // Debian's clickhouse-server (skipped with a note when absent). One file at a time.
+      {
+        extends: true,
+        test: {
+          name: 'ingest',
+          environment: 'node',
+          include: ['test/ingest/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
       {
         extends: true,
         test: {

@@ -7,7 +7,7 @@ import { guard, safeCaller } from './lib/guard'
 import { createLog } from './lib/log'
 import { jsonSafe } from './lib/json-safe'
 import { onLifecycle } from './lib/lifecycle'
-import { createIdentity } from './identity'
+import { createIdentity, toDistinctId } from './identity'
 import { createSession, sampledRate, type SampledKind } from './session'
 import { envelope, serialize } from './event'
 import { createOutbox } from './outbox'
@@ -19,10 +19,14 @@ import { noopSession, noopTurn } from './noop'
 
 const resolved = Promise.resolve()
 
-/** Before init, configured, or off after a config that cannot work (a harmless no-op). */
+/**
+ * Before init; configured; rejected (a config that cannot work: a harmless no-op until a valid
+ * init, which still configures); off (wiring failed after a valid config: a no-op for good).
+ */
 const NEW = 0
 const ON = 1
-const OFF = 2
+const REJECTED = 2
+const OFF = 3
 
 /**
  * Creates an SDK instance. `Lumina` (ESM) and `window.lumina` (CDN) are one each; tests
@@ -47,15 +51,15 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
 
   const localKV = webStore(platform.localStorage)
   const cookieKV = webStore(() => cookieStorage(platform.document!, config?.cookieDomain, platform.window?.location?.protocol == 'https:'))
-  const identity = createIdentity(cookieKV, localKV)
+  const identity = createIdentity(cookieKV, localKV, () => config?.cookieDomain)
   const session = createSession(webStore(platform.sessionStorage))
 
   const sampled = (kind: SampledKind, traceId: string) => sampledRate(config!.sampling, kind, traceId)
 
-  /** Queues one event; `rate` < 1 is recorded as `sample_rate`. */
-  const emit = (name: string, fields: Record<string, unknown>, rate = 1) => {
+  /** Queues one event of the current user, or of `distinctId`; `rate` < 1 is recorded as `sample_rate`. */
+  const emit = (name: string, fields: Record<string, unknown>, rate = 1, distinctId = identity._get()) => {
     const ts = platform.now()
-    const event = envelope(name, fields, ts, identity._get(), session._traceId())
+    const event = envelope(name, fields, ts, distinctId, session._traceId())
     if (rate < 1) {
       event.sample_rate = rate
     }
@@ -67,29 +71,41 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   /** A `feedback` event for a turn (this page's or an earlier one's); the comment is user text, captured like the transcript. */
   const feedback = (turnId: string, f: Feedback) => {
     if (!/^[0-9a-f]{16}$/.test(turnId) || !Number.isFinite(f?.score)) {
-      debug('feedback needs a turn id and { score: number }')
+      debug('feedback: needs a turn id and {score}')
       return
     }
     const comment = typeof f.comment == 'string' ? captureMessages(f.comment, config!) : undefined
     emit('feedback', { turn_id: turnId, score: f.score, comment })
   }
 
-  const setup = (c: LuminaConfig) => {
-    const r = resolveConfig(c)
-    if (typeof r == 'string') {
-      console.error('[lumina]', r + ' — the SDK is disabled.')
-      return OFF
+  /** The checked config, or the problem as one sentence (a throwing getter or Proxy is one too). */
+  const check = (c: LuminaConfig): ResolvedConfig | string => {
+    try {
+      return resolveConfig(c)
+    } catch {
+      return 'init: config unreadable'
     }
-    config = r
-    if (config.cookieDomain) {
-      identity._writeCookie() // now with its Domain
-    }
+  }
+
+  /** Wires the modules for a valid config. Nothing here reads storage or cookies: they are read when first needed. */
+  const setup = (resolvedConfig: ResolvedConfig) => {
+    config = resolvedConfig
     ui = config.uiAnalytics
     const droppedLine = (dropped: number) => serialize(envelope('dropped', { dropped }, platform.now(), identity._get(), undefined))
     const outbox = createOutbox(localKV, platform.now, droppedLine)
     transport = createTransport(config, platform, outbox, debug)
     pageHide = createPageHide(platform, outbox, transport, debug)
-    host = { config, platform, ui, debug, safeCall, sampled, feedback, onHide: pageHide._register, emit: (f, rate) => emit('turn', f, rate) }
+    host = {
+      config,
+      platform,
+      ui,
+      debug,
+      safeCall,
+      sampled,
+      feedback,
+      onHide: pageHide._register,
+      emit: (fields, rate) => emit('turn', fields, rate),
+    }
     const hidden = () => {
       session._save() // the turn counter, written here rather than per turn
       pageHide._hide()
@@ -104,7 +120,6 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
     platform.window?.addEventListener('pageshow', session._pageshow)
     safeCall(ui, 'init')
     debug('initialised', config.endpoint)
-    return ON
   }
 
   /**
@@ -136,19 +151,28 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
   const lumina = {
     CaptureTranscript,
     /**
-     * Configures the SDK; calls made before it run now, in order. A second call is ignored.
+     * Configures the SDK; calls made before it run now, in order. The first valid config counts:
+     * one that cannot work logs one error and leaves the SDK a harmless no-op until a valid
+     * init; after that, init is ignored.
      * @example lumina.init({ writeKey: 'wk_…', endpoint: 'https://ingest.example.com' })
      */
     init(c: LuminaConfig): void {
-      if (state != NEW) {
+      if (state == ON || state == OFF) {
         debug('init called twice; ignored')
         return
       }
-      try {
-        state = setup(c)
-      } catch (e) {
-        state = OFF
-        console.error('[lumina]', 'init failed — the SDK is disabled.', e)
+      const resolvedConfig = check(c)
+      if (typeof resolvedConfig == 'string') {
+        console.error('[lumina]', resolvedConfig + '; SDK off')
+        state = REJECTED
+      } else {
+        try {
+          setup(resolvedConfig)
+          state = ON
+        } catch (e) {
+          state = OFF
+          console.error('[lumina] init failed; SDK off', e)
+        }
       }
       for (const call of held.splice(0)) {
         call()
@@ -159,9 +183,26 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       start: api(
         'session.start',
         (): Promise<SessionCtx> => {
-          const [sessionId, traceparent] = session._start()
-          const turn = guard('turn', () => createTurn(host, sessionId, session._nextSeq()), noopTurn(), debug)
-          return Promise.resolve({ sessionId, traceparent, turn })
+          let [sessionId, traceparent] = session._start()
+          // A held context follows the instance's session: after reset() or identify() of
+          // another user, its next turn opens the new user's trace (seq from 1) instead of
+          // joining the old one.
+          const turn = () => {
+            ;[sessionId, traceparent] = session._start()
+            // the turn belongs to who started it, also when it finishes after reset()
+            const owner = identity._get()
+            const turnHost: TurnHost = { ...host, emit: (fields, rate) => emit('turn', fields, rate, owner) }
+            return createTurn(turnHost, sessionId, session._nextSeq())
+          }
+          return Promise.resolve({
+            get sessionId() {
+              return sessionId
+            },
+            get traceparent() {
+              return traceparent
+            },
+            turn: guard('turn', turn, noopTurn(), debug),
+          })
         },
         Promise.resolve(noopSession()),
       ),
@@ -177,16 +218,18 @@ export const createLumina = (overrides: Partial<Platform> = {}) => {
       'identify',
       (userId: string, properties?: Record<string, unknown>, options: IdentifyOptions = {}): Promise<void> => {
         if (typeof userId != 'string' || !userId) {
-          debug('identify needs a non-empty string user id')
+          debug('identify: needs a user id')
           return resolved
         }
+        // cut to what an event can carry (400), so no line the schema rejects is ever built
+        const distinctId = toDistinctId(userId)
         const previous = identity._get()
-        const switching = !identity._isAnonymous() && previous != userId
+        const switching = !identity._isAnonymous() && previous != distinctId
         if (options.newSession ?? switching) {
           session._clear()
         }
-        identity._set(userId)
-        emit('identify', { user_id: userId, previous_id: previous, properties: jsonSafe(properties || {}) })
+        identity._set(distinctId)
+        emit('identify', { user_id: distinctId, previous_id: previous, properties: jsonSafe(properties || {}) })
         safeCall(ui, 'identify', userId, properties)
         return transport._flush()
       },

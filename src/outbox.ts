@@ -25,27 +25,34 @@ export const BEACONED = 3
 export type EntryState = typeof WAITING | typeof SENDING | typeof KEEPALIVE | typeof BEACONED
 
 export interface Entry {
-  id: string
-  line: string
+  _id: string
+  _line: string
   /** UTF-8 bytes with the newline. */
-  bytes: number
-  ts: number
-  state: EntryState
+  _bytes: number
+  _ts: number
+  _state: EntryState
 }
 
 /** Our lines start with `{"id":"<36-char uuid>"`: the id without parsing. */
 const idOf = (line: string) => line.slice(7, 43)
 const isOurs = (line: string) => line.startsWith('{"id":"')
-const entryOf = (line: string, ts: number): Entry => ({ id: idOf(line), line, bytes: utf8Bytes(line) + 1, ts, state: WAITING })
+const entryOf = (line: string, ts: number): Entry => ({ _id: idOf(line), _line: line, _bytes: utf8Bytes(line) + 1, _ts: ts, _state: WAITING })
+
+/** A stored drop count: a whole number written by `persist`; anything else (-5, 2.5, 1e400) is discarded. */
+const storedCount = (kv: KV) => {
+  const value = kv.get(DROPPED_KEY) || ''
+  return /^\d{1,9}$/.test(value) ? +value : 0
+}
 
 /** A request body: one line per entry. */
-export const bodyOf = (batch: Entry[]) => batch.map((e) => e.line).join('\n') + '\n'
+export const bodyOf = (batch: Entry[]) => batch.map((e) => e._line).join('\n') + '\n'
 
 /**
  * The outbox: the queue of unconfirmed events, in order, mirrored to localStorage (`persist`).
  * Nothing leaves it until a response confirms it (`confirm`); what the bounds drop is counted
  * and reported first in the next batch, as a line `droppedLine` builds. What earlier pages (or
- * other tabs) left unconfirmed is taken over at creation.
+ * other tabs) left unconfirmed is taken over when the outbox is first used (not at creation:
+ * init reads no storage).
  */
 export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: number) => string) => {
   /** Unconfirmed events, oldest first. */
@@ -66,15 +73,15 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
     } else {
       entries.push(e)
     }
-    totalBytes += e.bytes
+    totalBytes += e._bytes
   }
 
-  const overBounds = () => entries.length > MAX_EVENTS || totalBytes > MAX_BYTES || entries[0].ts < now() - MAX_AGE_MS
+  const overBounds = () => entries.length > MAX_EVENTS || totalBytes > MAX_BYTES || entries[0]._ts < now() - MAX_AGE_MS
 
   /** Drops the oldest beyond the bounds, counting them. */
   const enforce = () => {
     while (entries[0] && overBounds()) {
-      totalBytes -= entries.shift()!.bytes
+      totalBytes -= entries.shift()!._bytes
       dropped++
     }
   }
@@ -84,12 +91,12 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
    * page has not seen confirmed (only their ids are read: no parse on the hide path). Synchronous.
    */
   const persist = () => {
-    const ours = new Set(entries.map((e) => e.id))
+    const ours = new Set(entries.map((e) => e._id))
     const others = (kv.get(OUTBOX_KEY) || '').split('\n').filter((l) => isOurs(l) && !ours.has(idOf(l)) && !confirmed.has(idOf(l)))
-    let lines = others.concat(entries.map((e) => e.line))
+    let lines = others.concat(entries.map((e) => e._line))
     if (dropped) {
       // handed over even if storage refuses: the store's memory fallback keeps it for this page
-      kv.set(DROPPED_KEY, '' + ((+kv.get(DROPPED_KEY)! || 0) + dropped))
+      kv.set(DROPPED_KEY, '' + (storedCount(kv) + dropped))
       dropped = 0
     }
     stored = lines.length > 0
@@ -108,12 +115,12 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
       confirmed = new Set()
     }
     for (const e of done) {
-      confirmed.add(e.id)
+      confirmed.add(e._id)
     }
     const kept: Entry[] = []
     for (const e of entries) {
-      if (confirmed.has(e.id)) {
-        totalBytes -= e.bytes
+      if (confirmed.has(e._id)) {
+        totalBytes -= e._bytes
       } else {
         kept.push(e)
       }
@@ -127,15 +134,15 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
   /** Hands back entries whose send failed, unless another path took them meanwhile. */
   const release = (batch: Entry[], from: EntryState = SENDING) => {
     for (const e of batch) {
-      if (e.state == from) {
-        e.state = WAITING
+      if (e._state == from) {
+        e._state = WAITING
       }
     }
   }
 
   /** The next batch of waiting entries, up to `maxBytes` (at least one), with the `dropped` report first. */
   const take = (maxBytes: number): Entry[] => {
-    const count = dropped + (+kv.get(DROPPED_KEY)! || 0)
+    const count = dropped + storedCount(kv)
     if (count) {
       add(entryOf(droppedLine(count), now()), true)
       dropped = 0
@@ -144,50 +151,68 @@ export const createOutbox = (kv: KV, now: () => number, droppedLine: (count: num
     const batch: Entry[] = []
     let size = 0
     for (const e of entries) {
-      if (e.state == WAITING) {
-        if (batch[0] && size + e.bytes > maxBytes) {
+      if (e._state == WAITING) {
+        if (batch[0] && size + e._bytes > maxBytes) {
           break
         }
         batch.push(e)
-        size += e.bytes
-        e.state = SENDING
+        size += e._bytes
+        e._state = SENDING
       }
     }
     return batch
   }
 
-  // Take over what earlier pages (or other tabs) left unconfirmed, oldest first.
-  const known = new Set<string>()
-  for (const line of (kv.get(OUTBOX_KEY) || '').split('\n')) {
-    try {
-      const ts = Date.parse(JSON.parse(line).ts)
-      // a corrupt line (hand-edited, cut by quota) is skipped, never fatal
-      if (isOurs(line) && ts && !known.has(idOf(line))) {
-        known.add(idOf(line))
-        add(entryOf(line, ts))
-      }
-    } catch {}
+  /** Whether the stored outbox was taken over: on first use. */
+  let loaded = false
+  /** Takes over what earlier pages (or other tabs) left unconfirmed, oldest first; true if there was any. */
+  const load = () => {
+    if (loaded) {
+      return false
+    }
+    loaded = true
+    const known = new Set<string>()
+    const restored: Entry[] = []
+    for (const line of (kv.get(OUTBOX_KEY) || '').split('\n')) {
+      try {
+        const ts = Date.parse(JSON.parse(line).ts)
+        // a corrupt line (hand-edited, cut by quota) is skipped, never fatal
+        if (isOurs(line) && ts && !known.has(idOf(line))) {
+          known.add(idOf(line))
+          restored.push(entryOf(line, ts))
+        }
+      } catch {}
+    }
+    restored.sort((a, b) => a._ts - b._ts)
+    for (const e of restored) {
+      add(e)
+    }
+    stored = restored.length > 0
+    enforce()
+    return stored
   }
-  entries.sort((a, b) => a.ts - b.ts)
-  stored = entries.length > 0
-  /** Whether earlier pages left lines: they are sent at once. */
-  const restored = stored
-  enforce()
 
   return {
-    _restored: restored,
+    _load: load,
     /** Queues one serialised event (dropping the oldest beyond the bounds). */
     _add(line: string, ts: number) {
+      load()
       add(entryOf(line, ts))
       enforce()
     },
     /** Unconfirmed entries, oldest first (read only). */
     _entries: () => entries,
     _totalBytes: () => totalBytes,
-    _take: take,
+    _take(maxBytes: number) {
+      load()
+      return take(maxBytes)
+    },
     _confirm: confirm,
     _release: release,
-    _persist: persist,
+    _persist() {
+      load()
+      persist()
+    },
   }
 }
 

@@ -31,8 +31,8 @@ export const createPageHide = (platform: Platform, outbox: Outbox, transport: Tr
     } catch {}
     // `true` only means queued, never delivered: keep them in the outbox for the next load.
     for (const e of batch) {
-      if (e.state == KEEPALIVE) {
-        e.state = queued ? BEACONED : WAITING
+      if (e._state == KEEPALIVE) {
+        e._state = queued ? BEACONED : WAITING
       }
     }
     debug('beacon', queued, batch.length)
@@ -75,7 +75,7 @@ export const createPageHide = (platform: Platform, outbox: Outbox, transport: Tr
         return false
       }
       for (const e of batch) {
-        e.state = KEEPALIVE
+        e._state = KEEPALIVE
       }
       keepalive(batch, bytes)
       batch = []
@@ -83,12 +83,12 @@ export const createPageHide = (platform: Platform, outbox: Outbox, transport: Tr
       return true
     }
     for (const e of outbox._entries()) {
-      if (e.state == WAITING || e.state == SENDING) {
-        if (bytes + e.bytes > KEEPALIVE_CHUNK && !sendChunk()) {
+      if (e._state == WAITING || e._state == SENDING) {
+        if (bytes + e._bytes > KEEPALIVE_CHUNK && !sendChunk()) {
           return
         }
         batch.push(e)
-        bytes += e.bytes
+        bytes += e._bytes
       }
     }
     sendChunk()

@@ -23,11 +23,14 @@ export const sampledRate = (rates: SamplingRates, kind: SampledKind, traceId: st
   return draw < rate ? rate : undefined
 }
 
+/** A stored turn counter, `<traceId>:<seq>`, as written by `save`; anything else is discarded. */
+const SEQ_FORMAT = /^([0-9a-f]{32}):(\d{1,9})$/
+
 /**
  * The session: one W3C trace per conversation, kept in sessionStorage so a reload continues
- * it, with the turn counter beside it. Both are read once and kept in memory; the counter is
- * written on page hide (`save`), not per turn: a sessionStorage write costs ~11 µs in Chromium.
- * One per SDK instance; a server makes one per request.
+ * it, with the turn counter beside it. Both are read on first use and kept in memory; reading
+ * never writes. The counter is written on page hide (`save`), not per turn: a sessionStorage
+ * write costs ~11 µs in Chromium. One per SDK instance; a server makes one per request.
  */
 export const createSession = (kv: KV) => {
   /** undefined: not read yet; null: no session open. */
@@ -35,6 +38,31 @@ export const createSession = (kv: KV) => {
   let seq = 0
   /** The counter changed since it was last written. */
   let unsaved = false
+  /** This page holds the session (set the tab flag): its pagehide hands it on to a reload. */
+  let holding = false
+
+  /** The stored session, validated (a poisoned store is ignored), unless this tab is a duplicate. */
+  const read = () => {
+    traceparent = null
+    seq = 0
+    // a duplicated tab: the copied session is the original tab's
+    if (kv.get(TAB_KEY)) {
+      return
+    }
+    traceparent = kv.get(TRACEPARENT_KEY)
+    const stored = SEQ_FORMAT.exec(kv.get(SEQ_KEY) || '')
+    if (stored && stored[1] == traceIdOf(traceparent)) {
+      seq = +stored[2]
+    }
+  }
+
+  /** The trace id of the open session, if any. Reads storage on first use; never writes. */
+  const traceId = () => {
+    if (traceparent === undefined) {
+      read()
+    }
+    return traceIdOf(traceparent)
+  }
 
   const clear = () => {
     kv.remove(TRACEPARENT_KEY)
@@ -42,21 +70,6 @@ export const createSession = (kv: KV) => {
     traceparent = null
     seq = 0
     unsaved = false
-  }
-
-  /** The trace id of the open session, if any. */
-  const traceId = () => {
-    if (traceparent === undefined) {
-      if (kv.get(TAB_KEY)) {
-        clear() // a duplicated tab: the copied session is the original tab's
-      } else {
-        traceparent = kv.get(TRACEPARENT_KEY)
-        const [storedTrace, storedSeq] = (kv.get(SEQ_KEY) || '').split(':')
-        seq = traceIdOf(traceparent) == storedTrace ? +storedSeq || 0 : 0
-      }
-      kv.set(TAB_KEY, '1')
-    }
-    return traceIdOf(traceparent)
   }
 
   return {
@@ -69,6 +82,10 @@ export const createSession = (kv: KV) => {
         traceparent = traceparentOf(id, randomHex(8))
         kv.set(TRACEPARENT_KEY, traceparent)
         seq = 0
+      }
+      if (!holding) {
+        holding = true
+        kv.set(TAB_KEY, '1')
       }
       return [id, traceparent!]
     },
@@ -87,13 +104,15 @@ export const createSession = (kv: KV) => {
         unsaved = false
       }
     },
-    /** Page hide: a reload must not look like a duplicated tab. */
+    /** Page hide: a reload of this page must not look like a duplicated tab. */
     _pagehide() {
-      kv.remove(TAB_KEY)
+      if (holding) {
+        kv.remove(TAB_KEY)
+      }
     },
-    /** Back from the back/forward cache: this page holds its session again. */
+    /** Back from the back/forward cache: this page holds its session again (nothing to do at a first load). */
     _pageshow() {
-      if (traceparent !== undefined) {
+      if (holding) {
         kv.set(TAB_KEY, '1')
       }
     },

@@ -110,7 +110,7 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
       }
       if (status == 401 || status == 403) {
         if (!unauthorized) {
-          console.warn('[lumina] the collector refused the write key (' + status + '); sending paused')
+          console.warn('[lumina] writeKey refused (' + status + '); sending paused')
         }
         unauthorized = true
         break
@@ -164,9 +164,13 @@ export const createTransport = (config: ResolvedConfig, platform: Platform, outb
     return running
   }
 
-  if (outbox._restored) {
-    p.setTimeout(flush, 0)
-  }
+  // What earlier pages (or other tabs) left unconfirmed goes out at once, though not inside
+  // init: the stored outbox is read right after it.
+  p.setTimeout(() => {
+    if (outbox._load()) {
+      flush()
+    }
+  }, 0)
 
   return {
     /** Queues one serialised event; sends when the queue passes maxBatchBytes, else on the timer. */

@@ -7,6 +7,8 @@ export class MemoryStorage implements Storage {
   map = new Map<string, string>()
   quota = Infinity
   broken = false
+  /** Every access, in order: `get:key`, `set:key`, `remove:key`. */
+  ops: string[] = []
   get length() {
     return this.map.size
   }
@@ -18,6 +20,7 @@ export class MemoryStorage implements Storage {
     this.map.clear()
   }
   getItem(key: string) {
+    this.ops.push('get:' + key)
     this.check()
     return this.map.get(key) ?? null
   }
@@ -25,10 +28,12 @@ export class MemoryStorage implements Storage {
     return [...this.map.keys()][i] ?? null
   }
   removeItem(key: string) {
+    this.ops.push('remove:' + key)
     this.check()
     this.map.delete(key)
   }
   setItem(key: string, value: string) {
+    this.ops.push('set:' + key)
     this.check()
     let used = value.length
     for (const [k, v] of this.map) if (k != key) used += v.length
@@ -42,18 +47,23 @@ export class FakeDocument extends EventTarget {
   visibilityState: DocumentVisibilityState = 'visible'
   jar = new Map<string, string>()
   cookieWrites: string[] = []
+  cookieReads = 0
   cookiesDisabled = false
   get cookie() {
+    this.cookieReads++
     if (this.cookiesDisabled) throw new DOMException('cookies disabled', 'SecurityError')
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+    return [...this.jar].map(([k, v]) => `${k.split('|')[0]}=${v}`).join('; ')
   }
+  /** Like a browser: one cookie per name and Domain (a host-only one is keyed by its name alone), listed oldest first; over 4096 bytes is ignored. */
   set cookie(value: string) {
     if (this.cookiesDisabled) throw new DOMException('cookies disabled', 'SecurityError')
     this.cookieWrites.push(value)
     const [pair, ...attrs] = value.split('; ')
     const eq = pair.indexOf('=')
-    if (attrs.some((a) => a == 'Max-Age=0')) this.jar.delete(pair.slice(0, eq))
-    else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1))
+    const domain = attrs.find((a) => a.startsWith('Domain='))
+    const key = pair.slice(0, eq) + (domain ? '|' + domain.slice(7) : '')
+    if (attrs.some((a) => a == 'Max-Age=0')) this.jar.delete(key)
+    else if (pair.length <= 4096) this.jar.set(key, pair.slice(eq + 1))
   }
 }
 

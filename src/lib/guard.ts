@@ -29,7 +29,9 @@ export const safeCaller =
     const fail = (e: unknown) => debug(method, 'failed', e)
     try {
       const result = obj?.[method]?.(...args)
-      if (result instanceof Promise) result.catch(fail)
+      if (result instanceof Promise) {
+        result.catch(fail)
+      }
       return result
     } catch (e) {
       fail(e)

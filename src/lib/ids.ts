@@ -5,7 +5,11 @@ export const HEX = Array.from({ length: 256 }, (_, b) => (b + 256).toString(16).
 
 /** Lowercase hex of `bytes` random bytes (never all zeros: W3C Trace Context forbids all-zero ids). getRandomValues works outside secure contexts too. */
 export const randomHex = (bytes: number): string => {
-  if (used + bytes > pool.length) crypto.getRandomValues((pool = new Uint8Array(4096))), (used = 0)
+  if (used + bytes > pool.length) {
+    pool = new Uint8Array(4096)
+    crypto.getRandomValues(pool)
+    used = 0
+  }
   let hex = ''
   for (let i = 0; i < bytes; i++) hex += HEX[pool[used++]]
   return /^0+$/.test(hex) ? randomHex(bytes) : hex

@@ -5,5 +5,7 @@ export type Log = (...args: unknown[]) => void
 export const createLog =
   (on: () => boolean | undefined): Log =>
   (...args) => {
-    if (on()) console.log('[lumina]', ...args)
+    if (on()) {
+      console.log('[lumina]', ...args)
+    }
   }

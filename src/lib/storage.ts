@@ -24,7 +24,11 @@ export const webStore = (getStore: () => StorageLike | null | undefined): KV => 
     get: (key) => use((s) => s.getItem(key)) ?? memory.get(key) ?? null,
     set(key, value) {
       memory.set(key, value)
-      return !!use((s) => (s.setItem(key, value), true))
+      const stored = use((s) => {
+        s.setItem(key, value)
+        return true
+      })
+      return stored === true
     },
     remove(key) {
       memory.delete(key)
@@ -33,13 +37,33 @@ export const webStore = (getStore: () => StorageLike | null | undefined): KV => 
   }
 }
 
-/** document.cookie as a Storage: 1 year, SameSite=Lax, Path=/, Secure on https, optional Domain. */
+/**
+ * document.cookie as a Storage: 1 year, SameSite=Lax, Path=/, Secure on https, optional Domain.
+ * With a Domain, a write also expires the host-only cookie of the same name (left from before
+ * cookieDomain was set): document.cookie would otherwise hold both.
+ */
 export const cookieStorage = (doc: Document, domain?: string, secure?: boolean): StorageLike => {
-  const write = (key: string, value: string, maxAge: number) =>
-    (doc.cookie = `${key}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=/; SameSite=Lax${domain ? '; Domain=' + domain : ''}${secure ? '; Secure' : ''}`)
+  const writeOne = (key: string, value: string, maxAge: number, withDomain: boolean) => {
+    const domainAttribute = withDomain ? '; Domain=' + domain : ''
+    doc.cookie = `${key}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=/; SameSite=Lax${domainAttribute}${secure ? '; Secure' : ''}`
+  }
+  const write = (key: string, value: string, maxAge: number) => {
+    if (domain) {
+      writeOne(key, '', 0, false)
+    }
+    writeOne(key, value, maxAge, !!domain)
+  }
   return {
-    // the value after `; key=` (cookies are separated by '; '), up to the next ';'
-    getItem: (key) => decodeURIComponent(('; ' + doc.cookie).split('; ' + key + '=')[1]?.split(';')[0] ?? '') || null,
+    // The value after the last `; key=` (cookies are separated by '; '), up to the next ';'.
+    // Browsers list cookies of one path oldest first (RFC 6265 5.4): the last is the newest.
+    getItem: (key) =>
+      decodeURIComponent(
+        ('; ' + doc.cookie)
+          .split('; ' + key + '=')
+          .slice(1)
+          .pop()
+          ?.split(';')[0] ?? '',
+      ) || null,
     setItem: (key, value) => write(key, value, 31536000),
     removeItem: (key) => write(key, '', 0),
   }

@@ -134,7 +134,7 @@ describeBrowser('the demo, as a newcomer sees it', () => {
       id: crypto.randomUUID(), source: 'sdk', name: 'turn', ts: now, distinct_id: 'anon_other_tab', session_id: session, sdk: { name: 'luminasdk', version: '0' },
       turn_id: turnId, seq: 1, traceparent: `00-${session}-${turnId}-01`, started_at: now, ended_at: now, latency_ms: 5, status: 'ok', model: 'other-model',
     }
-    const res = await fetch(new URL('/collect/sdk/events', demo.url), { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson', 'X-Api-Key': 'demo' }, body: JSON.stringify(other) + '\n' })
+    const res = await fetch(new URL('/collect/sdk/events', demo.url), { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson', 'X-Api-Key': 'wk_demo' }, body: JSON.stringify(other) + '\n' })
     expect(res.status).toBe(200)
     const page = await openDemo()
     await chat(page, 'mine')

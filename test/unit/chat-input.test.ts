@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ChatInputTracker, bindChatInputs } from '../../src/chat-input'
-import { hashSync } from '../../src/lib/hash'
+import { createHash } from 'node:crypto'
+import { hash, hashSync } from '../../src/lib/hash'
 import { fakeBrowser } from '../helpers'
 
-const realSetTimeout = globalThis.setTimeout
+/** SHA-256 hex as SubtleCrypto gives it, but answered at once: the SDK's hash comes in through Platform, so these tests run on fake time. */
+const sha256 = (text: string) => Promise.resolve(createHash('sha256').update(text).digest('hex'))
 const SECRET = 'my card is 4111 and my secret plan'
 let unbind: (() => void) | undefined
 
@@ -28,16 +30,13 @@ const setup = (config = {}) => {
   const b = fakeBrowser()
   const captured: [string, Record<string, any>][] = []
   const ui = { captureEvent: (name: string, props: Record<string, any>) => captured.push([name, props]) }
-  const lumina = b.sdk(config)
-  /** What reached the ingest; SubtleCrypto answers from Node's thread pool, so wait (real time) for `atLeast` events. */
+  const lumina = b.sdk(config, { hash: sha256 })
+  /** What reached the ingest once the pending hashes settled (`atLeast`: how many the test expects). */
   const sent = async (atLeast = 0) => {
     const chat = () => b.net.events().filter((e) => e.name.startsWith('chat_'))
-    for (let i = 0; i < 100; i++) {
-      await new Promise((r) => realSetTimeout(r, 10))
-      await vi.advanceTimersByTimeAsync(0)
-      await lumina.flush()
-      if (chat().length >= atLeast && (atLeast || i >= 2)) break
-    }
+    await vi.advanceTimersByTimeAsync(0)
+    await lumina.flush()
+    expect(chat().length).toBeGreaterThanOrEqual(atLeast)
     return chat()
   }
   const everything = () => b.net.sent.map((r) => r.body).join('\n') + JSON.stringify(captured)
@@ -112,12 +111,10 @@ describe('ChatInputTracker', () => {
   })
 
   it('falls back to a compact hash without SubtleCrypto (plain-http pages)', async () => {
-    const { lumina, sent } = setup()
     const spy = vi.spyOn(crypto.subtle, 'digest').mockRejectedValue(new Error('not a secure context'))
-    new ChatInputTracker(undefined, 'c'.repeat(32), lumina).onMessageSubmit('1', 'hi there')
-    const [e] = await sent(1)
-    expect(e.content_hash).toMatch(/^f[0-9a-f]{16}$/)
+    expect(await hash('hi there')).toMatch(/^f[0-9a-f]{16}$/) // the platform's default hash
     spy.mockRestore()
+    expect(await hash('hi there')).toBe(await sha256('hi there'))
     expect(hashSync('x')).not.toBe(hashSync('y'))
   })
 
@@ -154,7 +151,7 @@ describe('ChatInputTracker', () => {
     const t = new ChatInputTracker(ui, 'f'.repeat(32), lumina)
     t.onInputStart()
     t.onMessageSubmit('m', 'x')
-    for (let i = 0; i < 100 && captured.length < 2; i++) await new Promise((r) => realSetTimeout(r, 10))
+    await vi.advanceTimersByTimeAsync(0)
     expect(captured).toHaveLength(2)
     expect(await sent()).toHaveLength(0)
   })
@@ -258,7 +255,7 @@ describe('bindChatInputs', () => {
     const input = mount('<input data-lumina-chat-input>')
     unbind = bindChatInputs(document, undefined, lumina)
     type(input, 'half a thought')
-    await new Promise((r) => realSetTimeout(r, 50)) // SubtleCrypto: the hash computed ahead as the user typed
+    await vi.advanceTimersByTimeAsync(0) // the hash computed ahead as the user typed
     b.hide() // the SDK's own page-hide path
     setVisibility('hidden')
     const keepalive = b.net.sent.filter((r) => r.keepalive).flatMap((r) => r.events)

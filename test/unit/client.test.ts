@@ -1,19 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createLumina } from '../../src/client'
 import { fakeBrowser, oneTurn, tick } from '../helpers'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-  vi.restoreAllMocks()
-})
 
 describe('init', () => {
   it('calls before init are held and run in order after it', async () => {
     const b = fakeBrowser()
-    const lumina = createLumina({ fetch: b.net.fetch, localStorage: () => b.local, sessionStorage: () => b.session, document: b.doc as any, window: b.win as any })
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
     const order: string[] = []
     const ui = { identify: (id: string) => order.push('identify:' + id), reset: () => order.push('reset') }
     const first = lumina.identify('early_user')
@@ -57,7 +55,13 @@ describe('init', () => {
   ])('bad config %j: one console error naming "%s", then a harmless no-op', async (config, option) => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const b = fakeBrowser()
-    const lumina = createLumina({ fetch: b.net.fetch, localStorage: () => b.local, sessionStorage: () => b.session, document: b.doc as any, window: b.win as any })
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
     const held = lumina.session.start()
     lumina.init(config as any)
     expect(error).toHaveBeenCalledTimes(1)
@@ -89,15 +93,143 @@ describe('init', () => {
 
   it('never rejects at the host page when its own machinery fails', async () => {
     const b = fakeBrowser()
-    const lumina = b.sdk({}, {
-      fetch: () => {
-        throw new Error('fetch itself threw')
+    const lumina = b.sdk(
+      {},
+      {
+        fetch: () => {
+          throw new Error('fetch itself threw')
+        },
       },
-    })
+    )
     await oneTurn(lumina)
     const done = lumina.flush()
     await tick(3000)
     await expect(done).resolves.toBeUndefined()
+  })
+})
+
+describe('init faults', () => {
+  it('init after a rejected init: the first valid config configures the SDK', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const b = fakeBrowser()
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
+    const held = lumina.session.start()
+    lumina.init(null as any)
+    expect(error).toHaveBeenCalledTimes(1)
+    expect((await held).sessionId).toBe('') // what was held does not wait for a valid init
+    expect((await lumina.session.start()).sessionId).toBe('') // a no-op until then
+    lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.test' })
+    await oneTurn(lumina)
+    await lumina.flush()
+    expect(b.net.events().map((e) => e.name)).toEqual(['turn'])
+    lumina.init({ writeKey: 'other', endpoint: 'https://other.test' }) // a valid init counted: this one is ignored
+    await oneTurn(lumina)
+    await lumina.flush()
+    expect(new Set(b.net.sent.map((r) => r.url))).toEqual(new Set(['https://ingest.test/collect/sdk/events']))
+  })
+
+  it('a config whose getter throws is rejected with one error; a valid init after it works', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const b = fakeBrowser()
+    const lumina = createLumina({
+      fetch: b.net.fetch,
+      localStorage: () => b.local,
+      sessionStorage: () => b.session,
+      document: b.doc as any,
+      window: b.win as any,
+    })
+    const hostile = {
+      writeKey: 'wk',
+      get endpoint(): string {
+        throw new Error('getter')
+      },
+    }
+    expect(() => lumina.init(hostile)).not.toThrow()
+    expect(() =>
+      lumina.init(
+        new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw new Error('trap')
+            },
+          },
+        ) as any,
+      ),
+    ).not.toThrow()
+    expect(error).toHaveBeenCalledTimes(2)
+    lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.test' })
+    await oneTurn(lumina)
+    await lumina.flush()
+    expect(b.net.events().map((e) => e.name)).toEqual(['turn'])
+  })
+})
+
+describe('quiet load', () => {
+  /** What one page load touches: init, the load's pageshow, and (optionally) a call. */
+  const load = (b: ReturnType<typeof fakeBrowser>) => {
+    b.local.ops = []
+    b.session.ops = []
+    b.doc.cookieReads = 0
+    b.doc.cookieWrites = []
+    const lumina = b.sdk()
+    b.win.dispatchEvent(new Event('pageshow')) // every load fires one
+    return lumina
+  }
+  const touched = (b: ReturnType<typeof fakeBrowser>) => ({
+    local: b.local.ops,
+    session: b.session.ops,
+    cookieReads: b.doc.cookieReads,
+    cookieWrites: b.doc.cookieWrites,
+  })
+  const writes = (ops: string[]) => ops.filter((op) => !op.startsWith('get:'))
+
+  it("init and the load's pageshow touch no cookie and no storage", async () => {
+    const b = fakeBrowser()
+    load(b)
+    expect(touched(b)).toEqual({ local: [], session: [], cookieReads: 0, cookieWrites: [] })
+    await tick(0) // the stored outbox is read once init is over
+    expect(b.session.ops).toEqual([])
+    expect(b.doc.cookieReads).toBe(0)
+    expect(b.local.ops).toEqual(['get:lumina_outbox'])
+  })
+
+  it('a returning visitor: nothing is written at load that did not change, and getters never write', async () => {
+    const b = fakeBrowser()
+    const first = b.sdk()
+    const s1 = await first.session.start()
+    await s1.turn().finish()
+    await first.flush()
+    const id = first.getDistinctId()
+    b.reload()
+    const lumina = load(b)
+    await tick(0)
+    const s2 = await lumina.session.start()
+    expect(s2.sessionId).toBe(s1.sessionId)
+    expect(s2.sessionId).toBe(s2.sessionId) // a getter, read twice
+    expect(lumina.getDistinctId()).toBe(id)
+    expect(lumina.isAnonymous()).toBe(true)
+    expect(writes(b.local.ops)).toEqual([])
+    expect(b.doc.cookieWrites).toEqual([])
+    // the one session write: this page now holds the session (the duplicated-tab flag)
+    expect(writes(b.session.ops)).toEqual(['set:lumina_tab'])
+  })
+
+  it('reading the session id (an event before any session.start) writes nothing', async () => {
+    const b = fakeBrowser()
+    const s1 = await b.sdk().session.start()
+    b.reload()
+    const lumina = load(b)
+    lumina.feedback('0123456789abcdef', { score: 1 }) // an event: reads the session id
+    await lumina.flush()
+    expect(b.net.events().at(-1)).toMatchObject({ name: 'feedback', session_id: s1.sessionId })
+    expect(writes(b.session.ops)).toEqual([])
   })
 })
 
@@ -128,6 +260,8 @@ describe('debug', () => {
     lumina.session.clear()
     await lumina.identify('u1')
     const names = log.mock.calls.map((c) => c[1])
-    for (const n of ['reset', 'session.clear', 'identify']) expect(names).toContain(n)
+    for (const n of ['reset', 'session.clear', 'identify']) {
+      expect(names).toContain(n)
+    }
   })
 })

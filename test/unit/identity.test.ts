@@ -1,12 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { fakeBrowser, oneTurn, tick } from '../helpers'
+import { describe, expect, it, vi } from 'vitest'
+import Ajv2020 from 'ajv/dist/2020'
+import schema from '../../schema/event.schema.json'
+import { fakeBrowser, oneTurn } from '../helpers'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+/** The schema's complaints about one line: none when it is valid. */
+const checkSchema = new Ajv2020({ strict: false }).compile(schema)
+const schemaErrors = (event: unknown) => (checkSchema(event) ? [] : checkSchema.errors)
 
 const ANON = /^anon_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -23,7 +22,7 @@ describe('identity storage', () => {
 
   it('cookie: 1 year, SameSite=Lax, Path=/, Secure on https, Domain when cookieDomain is set', () => {
     const b = fakeBrowser()
-    b.sdk({ cookieDomain: '.example.com' })
+    b.sdk({ cookieDomain: '.example.com' }).getDistinctId() // written at first use, not at init
     const write = b.doc.cookieWrites.at(-1)!
     expect(write).toContain('Max-Age=31536000')
     expect(write).toContain('SameSite=Lax')
@@ -77,7 +76,13 @@ describe('identify and reset', () => {
     const s1 = await lumina.session.start()
     await lumina.identify('user_1', { plan: 'pro', fn: () => 1 })
     expect(b.net.events()).toHaveLength(1)
-    expect(b.net.events()[0]).toMatchObject({ name: 'identify', user_id: 'user_1', previous_id: anon, distinct_id: 'user_1', properties: { plan: 'pro' } })
+    expect(b.net.events()[0]).toMatchObject({
+      name: 'identify',
+      user_id: 'user_1',
+      previous_id: anon,
+      distinct_id: 'user_1',
+      properties: { plan: 'pro' },
+    })
     expect(lumina.isAnonymous()).toBe(false)
     expect((await lumina.session.start()).sessionId).toBe(s1.sessionId)
   })
@@ -127,67 +132,87 @@ describe('identify and reset', () => {
   })
 })
 
-describe('session storage', () => {
-  it('reload mid-session: same session id, seq continues', async () => {
+describe('identity faults', () => {
+  it('a host-only lumina_id cookie left from before cookieDomain does not bring the previous user back', async () => {
     const b = fakeBrowser()
-    const s1 = await b.sdk().session.start()
-    s1.turn()
-    s1.turn()
+    b.doc.jar.set('lumina_id', 'alice') // host-only, written before the site set cookieDomain
+    b.local.setItem('lumina_id', 'alice')
+    const lumina = b.sdk({ cookieDomain: '.example.com' })
+    expect(lumina.getDistinctId()).toBe('alice')
+    lumina.reset()
+    await lumina.identify('bob')
+    b.hide()
+    b.show() // the stores are read again on show
+    expect(lumina.getDistinctId()).toBe('bob')
     b.reload()
-    const s2 = await b.sdk().session.start()
-    expect(s2.sessionId).toBe(s1.sessionId)
-    expect(s2.turn().seq).toBe(3)
-    expect(b.session.getItem('traceparent')).toBe(s1.traceparent)
+    expect(b.sdk({ cookieDomain: '.example.com' }).getDistinctId()).toBe('bob')
+    expect(b.doc.cookie).toBe('lumina_id=bob') // one cookie left, the domain one
   })
 
-  it('a duplicated tab (sessionStorage copied from a live tab) opens its own session', async () => {
-    const a = fakeBrowser()
-    const s1 = await a.sdk().session.start()
-    s1.turn()
-    a.hide() // the original tab is in the background, alive: no pagehide
-    const dup = fakeBrowser(a.local)
-    for (const [k, v] of a.session.map) dup.session.setItem(k, v)
-    const s2 = await dup.sdk().session.start()
-    expect(s2.sessionId).not.toBe(s1.sessionId)
-    expect(s2.turn().seq).toBe(1)
-    a.show()
-    expect(s1.turn().seq).toBe(2) // the original carries on
-    // and a reload of the duplicate keeps the duplicate's session
-    dup.reload()
-    const s3 = await dup.sdk().session.start()
-    expect(s3.sessionId).toBe(s2.sessionId)
-    expect(s3.turn().seq).toBe(2)
+  it('of two lumina_id cookies, the newest (listed last) is read', () => {
+    const b = fakeBrowser()
+    b.doc.jar.set('lumina_id', 'alice')
+    b.doc.jar.set('lumina_id|.example.com', 'bob')
+    expect(b.sdk().getDistinctId()).toBe('bob')
   })
 
-  it('a page restored from the back/forward cache keeps its session, and a duplicate of it does not', async () => {
-    const a = fakeBrowser()
-    const lumina = a.sdk()
-    const s1 = await lumina.session.start()
-    a.pagehide() // into the bfcache
-    a.win.dispatchEvent(new Event('pageshow')) // and back
-    expect((await lumina.session.start()).sessionId).toBe(s1.sessionId)
-    const dup = fakeBrowser(a.local)
-    for (const [k, v] of a.session.map) dup.session.setItem(k, v)
-    expect((await dup.sdk().session.start()).sessionId).not.toBe(s1.sessionId)
-  })
-
-  it('session.clear(): the next start opens a new trace and seq restarts', async () => {
+  it('an id that cannot be a cookie (a lone surrogate) still sticks: the old cookie does not win', async () => {
     const b = fakeBrowser()
     const lumina = b.sdk()
-    const s1 = await lumina.session.start()
-    s1.turn()
-    lumina.session.clear()
-    await tick(0)
-    const s2 = await lumina.session.start()
-    expect(s2.sessionId).not.toBe(s1.sessionId)
-    expect(s2.turn().seq).toBe(1)
+    await lumina.identify('alice')
+    lumina.reset()
+    const bob = 'bob\ud800'
+    await lumina.identify(bob)
+    b.hide()
+    b.show()
+    expect(lumina.getDistinctId()).toBe(bob)
+    b.reload()
+    expect(b.sdk().getDistinctId()).toBe(bob) // from localStorage
+    expect(b.doc.jar.has('lumina_id')).toBe(false)
   })
 
-  it('an invalid stored traceparent is replaced', async () => {
+  it('storage blocked everywhere: an identified id still sticks for the page (memory)', async () => {
     const b = fakeBrowser()
-    b.session.setItem('traceparent', '00-00000000000000000000000000000000-0000000000000000-01')
-    const s = await b.sdk().session.start()
-    expect(s.sessionId).toMatch(/^[0-9a-f]{32}$/)
-    expect(s.sessionId).not.toMatch(/^0+$/)
+    b.doc.cookiesDisabled = true
+    b.local.broken = true
+    const lumina = b.sdk()
+    await lumina.identify('alice')
+    b.hide()
+    b.show()
+    expect(lumina.getDistinctId()).toBe('alice')
+  })
+
+  it('a poisoned lumina_id (500 characters) in storage is discarded, never sent', async () => {
+    const b = fakeBrowser()
+    b.doc.jar.set('lumina_id', 'x'.repeat(500))
+    b.local.setItem('lumina_id', 'y'.repeat(500))
+    const lumina = b.sdk()
+    expect(lumina.getDistinctId()).toMatch(ANON)
+    await oneTurn(lumina)
+    await lumina.flush()
+    const [turn] = b.net.events()
+    expect(turn.distinct_id).toMatch(ANON)
+    expect(schemaErrors(turn)).toEqual([])
+  })
+
+  it('identify with a 401-character id builds lines the schema accepts', async () => {
+    const b = fakeBrowser()
+    const lumina = b.sdk()
+    await lumina.identify('u'.repeat(401))
+    await oneTurn(lumina)
+    await lumina.flush()
+    const events = b.net.events()
+    expect(events.map((e) => e.name)).toEqual(['identify', 'turn'])
+    for (const e of events) {
+      expect(schemaErrors(e)).toEqual([])
+    }
+    expect(lumina.getDistinctId()).toBe('u'.repeat(400))
+  })
+
+  it('a cut id never ends in half a surrogate pair', async () => {
+    const b = fakeBrowser()
+    const lumina = b.sdk()
+    await lumina.identify('u'.repeat(399) + '😀')
+    expect(lumina.getDistinctId()).toBe('u'.repeat(399))
   })
 })

@@ -1,13 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { fakeBrowser, oneTurn, tick } from '../helpers'
 import { OUTBOX_KEY } from '../../src/outbox'
-
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
 
 const outboxLines = (b: ReturnType<typeof fakeBrowser>) => (b.local.map.get(OUTBOX_KEY) || '').split('\n').filter(Boolean)
 /** flush() with fake time running, for flushes that wait through retries. */
