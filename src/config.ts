@@ -60,13 +60,21 @@ const problem = (option: string, v: unknown, want: string) =>
  * the option when the config cannot work; the SDK then stays a harmless no-op.
  */
 export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
-  if (!c || typeof c != 'object') return 'init needs a config object'
-  for (const k in c) if (!(k in CHECKS)) console.warn(`[lumina] init: unknown option "${k}" ignored`)
+  if (!c || typeof c != 'object') {
+    return 'init needs a config object'
+  }
+  for (const k in c) {
+    if (!(k in CHECKS)) {
+      console.warn(`[lumina] init: unknown option "${k}" ignored`)
+    }
+  }
   for (const option in CHECKS) {
     const [name, rate] = option.split('.')
     const v = rate ? (c as any)[name]?.[rate] : (c as any)[option]
     const [ok, want] = checkOf(CHECKS[option])
-    if ((v !== undefined || option == 'writeKey' || option == 'endpoint') && !ok(v)) return problem(option, v, want)
+    if ((v !== undefined || option == 'writeKey' || option == 'endpoint') && !ok(v)) {
+      return problem(option, v, want)
+    }
   }
   return {
     captureTranscript: 'masked',

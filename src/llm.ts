@@ -20,15 +20,19 @@ export const readUsage = (value: any, into: Usage): void => {
     const u = value?.usage || value?.message?.usage || value?.response?.usage
     const input = toCount(u?.input_tokens) ?? toCount(u?.prompt_tokens)
     const output = toCount(u?.output_tokens) ?? toCount(u?.completion_tokens)
-    if (input !== undefined) into.input_tokens = input
-    if (output !== undefined) into.output_tokens = output
+    if (input !== undefined) {
+      into.input_tokens = input
+    }
+    if (output !== undefined) {
+      into.output_tokens = output
+    }
   } catch {} // a getter that throws, a revoked Proxy: no usage
 }
 
 /** The text a stream chunk carries (OpenAI chat and Responses, Anthropic, plain strings); '' when reading it throws. */
 export const textOf = (c: any): string => {
   try {
-    const t = typeof c == 'string' ? c : c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta
+    const t = typeof c == 'string' ? c : (c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta)
     return typeof t == 'string' ? t : ''
   } catch {
     return ''
@@ -54,11 +58,15 @@ export const observeStream = (
   const iterate = read(value, Symbol.asyncIterator)
   let ended = false
   const end = (aborted: boolean, error?: unknown) => {
-    if (ended) return
+    if (ended) {
+      return
+    }
     ended = true
     safely(() => onEnd(aborted, error), log)
   }
-  if (typeof iterate != 'function') return false
+  if (typeof iterate != 'function') {
+    return false
+  }
   try {
     value[Symbol.asyncIterator] = function (this: unknown) {
       const it: AsyncIterator<unknown> = iterate.call(this)
@@ -72,8 +80,11 @@ export const observeStream = (
             end(aborted, aborted ? undefined : e)
             throw e
           }
-          if (r.done) end(false)
-          else if (!ended) safely(() => onChunk(r.value), log)
+          if (r.done) {
+            end(false)
+          } else if (!ended) {
+            safely(() => onChunk(r.value), log)
+          }
           return r
         },
         // The reader stopped early (break, or the user pressed stop).

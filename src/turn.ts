@@ -103,7 +103,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
   const sendIncomplete = () => {
     unregister()
-    if (rate) host.emit(event(), rate)
+    if (rate) {
+      host.emit(event(), rate)
+    }
   }
   const unregister = host.onHide(sendIncomplete)
 
@@ -123,7 +125,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     prompt_id = toText(pid) ?? prompt_id
     provider = toText(prov) ?? provider
     const n = ++attempts
-    if (error) addAttemptError(error)
+    if (error) {
+      addAttemptError(error)
+    }
     status = 'ok'
     error = undefined
     ttftMs = undefined
@@ -134,7 +138,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       const info = outcome == 'error' ? errorInfo(e, mask) : undefined
       if (n != attempts) {
         // a retry started before this attempt ended: it only adds its error
-        if (info) addAttemptError(info)
+        if (info) {
+          addAttemptError(info)
+        }
         return
       }
       llmMs = since(start)
@@ -142,7 +148,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       error = info
     }
     return (failed: boolean, v: unknown) => {
-      if (failed) return ended('error', v)
+      if (failed) {
+        return ended('error', v)
+      }
       readUsage(v, usage)
       // A stream: time to first token as the user saw it, and its end (or the user stopping it:
       // the turn is marked aborted and stays open for the host's setMessages/annotate/finish).
@@ -150,7 +158,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         v,
         (chunk) => {
           readUsage(chunk, usage)
-          if (n != attempts) return
+          if (n != attempts) {
+            return
+          }
           ttftMs ??= since(start)
           outputChars = (outputChars || 0) + textOf(chunk).length
         },
@@ -158,7 +168,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         signal,
         debug,
       )
-      if (!streaming) ended('ok')
+      if (!streaming) {
+        ended('ok')
+      }
     }
   }
 
@@ -176,7 +188,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       return observe(fn, (failed, v) => done?.(failed, v), debug)
     },
     recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T {
-      if (!config.enableToolWrapping) return fn()
+      if (!config.enableToolWrapping) {
+        return fn()
+      }
       let span: Record<string, unknown> | undefined
       let hookInfo: { turnId: string; spanId: string; name: string } | undefined
       let start = 0
@@ -193,7 +207,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
           status: 'incomplete',
         }
         hookInfo = { turnId, spanId, name: spanName }
-        if (!toolCalls) toolCalls = []
+        if (!toolCalls) {
+          toolCalls = []
+        }
         toolCalls.push(span)
         safeCall(system, 'startSpan', hookInfo)
         start = p.perfNow()
@@ -203,35 +219,46 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       return observe(
         fn,
         (failed, e) => {
-        if (!span) return
-        span.latency_ms = since(start)
-        span.status = failed ? 'error' : 'ok'
-        if (failed) span.error = errorInfo(e, mask)
-        safeCall(system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
+          if (!span) {
+            return
+          }
+          span.latency_ms = since(start)
+          span.status = failed ? 'error' : 'ok'
+          if (failed) {
+            span.error = errorInfo(e, mask)
+          }
+          safeCall(system, 'endSpan', { ...hookInfo, status: span.status, latency_ms: span.latency_ms })
         },
         debug,
       )
     },
     addRetrieval(info: unknown) {
-      if (!retrievals) retrievals = []
+      if (!retrievals) {
+        retrievals = []
+      }
       retrievals.push(jsonSafe(info, undefined, mask))
     },
     annotate(obj: Record<string, unknown>) {
       const safe = jsonSafe(obj, undefined, mask)
       // only an object merges (a string would spread into indexed characters, an array into indexes)
-      if (safe && typeof safe == 'object' && !Array.isArray(safe)) annotations = Object.assign(annotations || {}, safe)
-      else debug('annotate needs an object, got', typeof obj)
+      if (safe && typeof safe == 'object' && !Array.isArray(safe)) {
+        annotations = Object.assign(annotations || {}, safe)
+      } else {
+        debug('annotate needs an object, got', typeof obj)
+      }
     },
     setMessages(list: unknown[]) {
       const captured = captureMessages(list, config, mask)
       // the schema's `messages` is an array: one message given alone is wrapped, null dropped
-      messages = captured == null || Array.isArray(captured) ? captured ?? undefined : [captured]
+      messages = captured == null || Array.isArray(captured) ? (captured ?? undefined) : [captured]
     },
     finish(): Promise<void> {
       if (!finished) {
         unregister()
         const e = event(true)
-        if (rate) host.emit(e, rate)
+        if (rate) {
+          host.emit(e, rate)
+        }
         safeCall(ui, 'untagTurn', turnId)
         safeCall(system, 'endTurn', { turnId }, e)
         finished = Promise.resolve()

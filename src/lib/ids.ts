@@ -11,7 +11,9 @@ export const randomHex = (bytes: number): string => {
     used = 0
   }
   let hex = ''
-  for (let i = 0; i < bytes; i++) hex += HEX[pool[used++]]
+  for (let i = 0; i < bytes; i++) {
+    hex += HEX[pool[used++]]
+  }
   return /^0+$/.test(hex) ? randomHex(bytes) : hex
 }
 

@@ -41,21 +41,39 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
   const copy = (v: any, key: string): unknown => {
     const depth = path.length
     try {
-      if (v != null && typeof v.toJSON == 'function') v = v.toJSON(key) // Dates; a BigInt.prototype.toJSON polyfill
+      if (v != null && typeof v.toJSON == 'function') {
+        v = v.toJSON(key)
+      } // Dates; a BigInt.prototype.toJSON polyfill
       const type = typeof v
-      if (type == 'string' || type == 'bigint') return text(String(v), key)
+      if (type == 'string' || type == 'bigint') {
+        return text(String(v), key)
+      }
       if (type == 'number') {
-        if (!isFinite(v)) return null // a number here: the global isFinite is Number.isFinite
+        if (!isFinite(v)) {
+          return null
+        } // a number here: the global isFinite is Number.isFinite
         // a number that the mask rewrites (a card or phone number) goes out as its masked text
         const masked = text(String(v), key)
         return masked == String(v) ? v : masked
       }
-      if (type == 'boolean' || v === null) return v
-      if (type != 'object') return undefined // function, symbol, undefined
-      if (v instanceof Number || v instanceof String || v instanceof Boolean) return copy(v.valueOf(), key)
-      if (path.includes(v)) return '[circular]'
-      if (path.length >= MAX_DEPTH) return '[depth]'
-      if (v instanceof Error) return { type: copy(v.name, 'type'), message: copy(v.message, 'message') }
+      if (type == 'boolean' || v === null) {
+        return v
+      }
+      if (type != 'object') {
+        return undefined
+      } // function, symbol, undefined
+      if (v instanceof Number || v instanceof String || v instanceof Boolean) {
+        return copy(v.valueOf(), key)
+      }
+      if (path.includes(v)) {
+        return '[circular]'
+      }
+      if (path.length >= MAX_DEPTH) {
+        return '[depth]'
+      }
+      if (v instanceof Error) {
+        return { type: copy(v.name, 'type'), message: copy(v.message, 'message') }
+      }
       path.push(v)
       let out: any
       if (Array.isArray(v)) {
@@ -65,17 +83,24 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
           const item = child(v, i, '')
           out.push(item === undefined ? null : item)
         }
-        if (v.length > MAX_ITEMS) out.push(TRUNCATED)
+        if (v.length > MAX_ITEMS) {
+          out.push(TRUNCATED)
+        }
       } else {
         out = {}
         for (const k of Object.keys(v)) {
           const item = child(v, k, k)
-          if (item === undefined) continue
+          if (item === undefined) {
+            continue
+          }
           const name = mapString && !STRUCTURAL.test(k) ? text(k, '') : k
           // an own `__proto__` key (JSON.parse makes them) must stay a key, not set the prototype:
           // a computed key in a literal defines the property, where `out[name] =` would call the setter
-          if (name == '__proto__') out = { ...out, [name]: item }
-          else out[name] = item
+          if (name == '__proto__') {
+            out = { ...out, [name]: item }
+          } else {
+            out[name] = item
+          }
         }
       }
       path.pop()
@@ -95,8 +120,12 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
  */
 export const toText = (v: unknown, max = 256): string | undefined => {
   const type = typeof v
-  if (type == 'string') return (v as string).slice(0, max)
-  if (type == 'number' || type == 'bigint' || type == 'boolean') return String(v)
+  if (type == 'string') {
+    return (v as string).slice(0, max)
+  }
+  if (type == 'number' || type == 'bigint' || type == 'boolean') {
+    return String(v)
+  }
   return undefined
 }
 
@@ -109,11 +138,15 @@ export const toCount = (v: unknown): number | undefined => {
 /** UTF-8 byte length without allocating (TextEncoder would copy the string). */
 export const utf8Bytes = (s: string): number => {
   let n = s.length
-  if (!/[^\0-\x7f]/.test(s)) return n // ASCII, the usual case: the native scan is much faster
+  if (!/[^\0-\x7f]/.test(s)) {
+    return n
+  } // ASCII, the usual case: the native scan is much faster
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     // 2 bytes to 0x7ff, 3 above; a surrogate pair is 4 bytes for its 2 code units
-    if (c > 0x7f) n += c > 0x7ff && (c < 0xd800 || c > 0xdfff) ? 2 : 1
+    if (c > 0x7f) {
+      n += c > 0x7ff && (c < 0xd800 || c > 0xdfff) ? 2 : 1
+    }
   }
   return n
 }

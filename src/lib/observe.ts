@@ -38,7 +38,9 @@ export const errorInfo = (e: unknown, mask?: MapString): ErrorInfo => {
     }
   }
   message = message.slice(0, 1024)
-  if (mask) message = mask(message, 'message').slice(0, 1024)
+  if (mask) {
+    message = mask(message, 'message').slice(0, 1024)
+  }
   return { type: typeof name == 'string' && name ? name.slice(0, 256) : typeof e, message }
 }
 
@@ -66,13 +68,18 @@ export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: un
   }
   let promise: Promise<unknown> | undefined
   try {
-    if (result instanceof Promise) promise = result
-    else if (typeof read(result, 'then') == 'function') promise = result = Promise.resolve(result)
+    if (result instanceof Promise) {
+      promise = result
+    } else if (typeof read(result, 'then') == 'function') {
+      promise = result = Promise.resolve(result)
+    }
     promise?.then(
       (v) => report(false, v),
       (e) => report(true, e),
     )
   } catch {} // a revoked Proxy throws on instanceof (a plain value to us); a Promise subclass's then may throw
-  if (!promise) report(false, result)
+  if (!promise) {
+    report(false, result)
+  }
   return result
 }
