@@ -18,7 +18,7 @@ describe('built files', () => {
     // The budget with every feature is 8,192 B (goal 7,500; the README states both and the
     // measured size). The module split (+245 B) and the identity/session/init fault fixes
     // (+225 B) and the turn-side fixes took the bundle over it: until it is back under, this ceiling only stops growth.
-    // The size pass (build recipe, config table, shared helpers) took 196 B off (9,823 -> 9,627 B).
+    // The size pass (build recipe, config table, shared helpers) took 195 B off (9,822 -> 9,627 B).
     // Lower it whenever the bundle shrinks; it must end at BUDGET.
     const BUDGET = 8192
     const CEILING = 9650
