@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: unit tests in jsdom, real-browser tests in Chromium (one file at a time:
-// the machine has 2 cores and each file starts its own browser).
+// Projects: unit tests in jsdom (on fake time, and a few on real time), the ingest against real
+// processes, and real-browser tests (one file at a time: the machine has 2 cores; each file runs
+// its suites in Chromium, Firefox and WebKit one after another, each engine with its own browser
+// and server).
 /** Unit tests on real time: the collector's real HTTP server, and the real snippet and bundle (whose timers the tests drive themselves). */
 const REAL_TIME = ['test/unit/collector*.test.ts', 'test/unit/snippet.test.ts']
 
@@ -42,8 +44,8 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          testTimeout: 45_000, // WebKit over WebDriver classic is the slowest: a session per page
+          hookTimeout: 45_000,
           fileParallelism: false,
         },
       },

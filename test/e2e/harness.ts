@@ -1,125 +1,98 @@
 /**
- * Real-browser test harness: a tiny server on 127.0.0.1 that serves dist/, test pages and a
- * recording collector (our ingest in miniature), and Debian's Chromium driven by playwright-core.
+ * Real-browser test harness: the test server (harness/server.ts) and three engines behind one
+ * driver interface (drivers/driver.ts): Chromium (playwright-core), Firefox ESR (puppeteer-core
+ * over WebDriver BiDi) and WebKitGTK (WebDriver classic over plain HTTP, under Xvfb).
+ *
+ * A test file is written once and runs in every engine, one after another:
+ *
+ *   describeEngines('snippet', (engine) => {
+ *     let server: TestServer, browser: Browser
+ *     beforeAll(async () => { server = await startServer(); browser = await engine.launch() })
+ *     afterAll(async () => { await browser?.close(); await server?.close() })
+ *     it('...', async () => { const page = await browser.newPage(); await page.goto(server.origin + '/x') ... })
+ *   })
+ *
+ * Porting a playwright-only test: import `Browser`/`Page` from './harness' instead of
+ * 'playwright-core', wrap the suite in describeEngines(name, (engine) => ...) with the server
+ * and `engine.launch()` in its beforeAll (a server per engine: events of one engine never count
+ * for another). newPage/goto/evaluate/reload/close, waitForFunction, click, keyboard.type/press
+ * and screenshot keep playwright's signatures. Replace page.waitForTimeout(ms) with sleep(ms),
+ * page.inputValue/locator/waitForSelector with evaluate/waitForFunction, and an
+ * evaluate that navigates with evaluate + waitForFunction on location. Engine-only abilities
+ * (setOffline, imeEnter, onPageError) go behind `step(engine, ability)`, which logs the skip.
+ *
+ * WebKitWebDriver runs a script only after the page's `load` event and may lose the reply to
+ * the first one sent right after a navigation: goto/reload absorb that, and waitForFunction
+ * retries; so after a navigation the page starts by itself, waitForFunction before evaluate,
+ * and what must be seen before `load` (a bundle still loading) the page records itself.
+ *
+ * Without an engine its suites are skipped with one line saying why; LUMINA_REQUIRE_BROWSER=1
+ * (CI) makes a missing engine a failure. LUMINA_ENGINES=chromium,firefox narrows a local run.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import type { AddressInfo } from 'node:net'
-import { chromium, type Browser } from 'playwright-core'
 import { describe, it } from 'vitest'
+import { chromium, type Browser as PlaywrightBrowser } from 'playwright-core'
+import { chromiumEngine } from './drivers/chromium'
+import { firefoxEngine } from './drivers/firefox'
+import { webkitEngine } from './drivers/webkit'
+import type { Ability, Engine } from './drivers/driver'
+
+export * from './harness/server'
+export type { Ability, Browser, Cookie, Engine, EngineName, Page } from './drivers/driver'
+
+export const browserRequired = !!process.env.LUMINA_REQUIRE_BROWSER
+// CI (LUMINA_REQUIRE_BROWSER) always runs all three: LUMINA_ENGINES narrows local runs only.
+const only = browserRequired ? undefined : process.env.LUMINA_ENGINES?.split(',').map((s) => s.trim())
+
+/** The engines this run uses, in the order they run. */
+export const engines: Engine[] = [chromiumEngine, firefoxEngine, webkitEngine].filter((e) => !only || only.includes(e.name))
+
+const warned = new Set<string>()
+
+/** describe() once per engine: skipped with a message where the engine is missing, failing when CI requires it. */
+export const describeEngines = (name: string, fn: (engine: Engine) => void, which: Engine[] = engines) => {
+  for (const engine of which) {
+    const title = `${name} [${engine.name}]`
+    if (!engine.missing) describe(title, () => fn(engine))
+    else if (browserRequired)
+      describe(title, () =>
+        it(`needs ${engine.name}`, () => {
+          throw new Error(`LUMINA_REQUIRE_BROWSER is set but ${engine.missing}`)
+        }),
+      )
+    else {
+      if (!warned.has(engine.name)) console.warn(`\n[e2e] SKIPPED ${engine.name} tests: ${engine.missing}.\n`)
+      warned.add(engine.name)
+      describe.skip(title, () => fn(engine))
+    }
+  }
+}
+
+/** True when `engine` can do `ability`; otherwise logs that this step is skipped in this engine, and why. */
+export const step = (engine: Engine, ability: Ability, what: string = ability) => {
+  const why = engine.cannot[ability]
+  if (why) console.log(`[e2e] ${engine.name}: step skipped (${what}): ${why}`)
+  return !why
+}
+
+/** `it` where `engine` can do `ability`; elsewhere `it.skip`, with a line saying why. For a test that is that one step. */
+export const itWhere = (engine: Engine, ability: Ability) => {
+  const why = engine.cannot[ability]
+  if (why) console.log(`[e2e] ${engine.name}: test skipped (needs ${ability}): ${why}`)
+  return why ? it.skip : it
+}
+
+// --- Chromium-only entry points of the previous harness, for tests not yet ported. ---
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-export const hasChromium = existsSync(CHROMIUM)
-export const browserRequired = !!process.env.LUMINA_REQUIRE_BROWSER
-if (!hasChromium && !browserRequired)
-  console.warn(`\n[e2e] SKIPPED real-browser tests: Chromium not found at ${CHROMIUM}. Install it with 'apt-get install -y chromium' or set CHROMIUM_PATH.\n`)
+export const hasChromium = !chromiumEngine.missing
 
-const DIST = resolve(__dirname, '../../dist')
-export const dist = (file: string) => readFileSync(join(DIST, file), 'utf8')
-
-export interface Received {
-  url: string
-  contentType: string
-  apiKey?: string
-  events: Record<string, any>[]
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => boolean | void
-
-/** The server: `pages` by path, `dist/` files, `/collect/sdk/events` recorded into `received`. */
-export const startServer = async () => {
-  const received: Received[] = []
-  const pages = new Map<string, { html: string; headers?: Record<string, string> }>()
-  const hooks: Handler[] = []
-  let collectorDown = false
-  const cors = {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Allow-Headers': 'Content-Type, X-Api-Key',
-    'Access-Control-Expose-Headers': 'Retry-After',
-    'Access-Control-Max-Age': '600',
-  }
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => (body += c))
-    req.on('end', () => {
-      for (const hook of hooks) if (hook(req, res, body)) return
-      const path = (req.url || '/').split('?')[0]
-      if (path == '/collect/sdk/events') {
-        if (req.method == 'OPTIONS') return res.writeHead(204, cors).end()
-        if (collectorDown) return req.socket.destroy()
-        const events = body.split('\n').filter(Boolean).map((l) => JSON.parse(l))
-        received.push({ url: req.url!, contentType: String(req.headers['content-type']), apiKey: req.headers['x-api-key'] as string, events })
-        return res.writeHead(200, { ...cors, 'Content-Type': 'application/json' }).end('{"accepted":' + events.length + '}')
-      }
-      const page = pages.get(path)
-      if (page) return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...page.headers }).end(page.html)
-      if (path.startsWith('/dist/') && existsSync(join(DIST, path.slice(6))))
-        return res.writeHead(200, { 'Content-Type': 'text/javascript', 'Access-Control-Allow-Origin': '*' }).end(readFileSync(join(DIST, path.slice(6))))
-      if (path.startsWith('/node_modules/')) {
-        const file = resolve(__dirname, '../..', '.' + path)
-        if (existsSync(file)) return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(file))
-      }
-      res.writeHead(404).end('not found')
-    })
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as AddressInfo).port
-  return {
-    port,
-    /** The page origin. */
-    origin: `http://127.0.0.1:${port}`,
-    /** The collector as a second origin (localhost), so requests are cross-origin as in production. */
-    endpoint: `http://localhost:${port}`,
-    received,
-    events: () => received.flatMap((r) => r.events),
-    page(path: string, html: string, headers?: Record<string, string>) {
-      pages.set(path, { html, headers })
-    },
-    hook(h: Handler) {
-      hooks.push(h)
-    },
-    set collectorDown(v: boolean) {
-      collectorDown = v
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  }
-}
-
-export type TestServer = Awaited<ReturnType<typeof startServer>>
-
-/** A fresh Chromium per test file (playwright gives each launch a fresh, temporary profile). */
-export const launch = (): Promise<Browser> =>
+/** @deprecated playwright's Chromium directly; port to describeEngines + engine.launch(). */
+export const launch = (): Promise<PlaywrightBrowser> =>
   chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
   })
 
-/** describe() for real-browser tests: skipped with a message without Chromium, failing when CI requires it. */
-export const describeBrowser = (name: string, fn: () => void) => {
-  if (hasChromium) describe(name, fn)
-  else if (browserRequired)
-    describe(name, () => it('needs Chromium', () => {
-      throw new Error(`LUMINA_REQUIRE_BROWSER is set but Chromium is not at ${CHROMIUM}`)
-    }))
-  else describe.skip(name, fn)
-}
-
-/** The generated snippet with the bundle URL replaced (it appears exactly once, double-quoted). */
-export const snippetFor = (bundleUrl: string, html = false) => {
-  const src = html ? dist('snippet.html') : `<script>${dist('snippet.min.js')}</script>`
-  const url = /"(https:\/\/cdn\.jsdelivr\.net\/[^"]+)"/.exec(src)![1]
-  return src.replace(`"${url}"`, JSON.stringify(bundleUrl))
-}
-
-/** Polls until `check` returns truthy (or throws after `ms`). */
-export const until = async <T>(check: () => T | undefined | null | false | 0 | '', ms = 15_000, what = 'condition'): Promise<T> => {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = check()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** @deprecated Chromium only; port to describeEngines. */
+export const describeBrowser = (name: string, fn: () => void) => describeEngines(name, () => fn(), [chromiumEngine])

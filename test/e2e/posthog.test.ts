@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { describeBrowser, launch, snippetFor, startServer, until, type TestServer } from './harness'
-
-let server: TestServer
-let browser: Browser
+import { describeEngines, snippetFor, startServer, until, type Browser, type Page, type TestServer } from './harness'
 
 const PH_DIST = resolve(__dirname, '../../node_modules/posthog-js/dist')
 
@@ -27,34 +23,37 @@ ${snippetFor('/dist/lumina.min.js')}
   ${extra}
 </script></head><body><textarea data-lumina-chat-input></textarea></body></html>`
 
-const open = async (path: string, arrayJs = '/ph/static/array.js'): Promise<Page> => {
-  server.page(path, page(arrayJs).replace('"ENDPOINT"', JSON.stringify(server.endpoint)))
-  const p = await browser.newPage()
-  await p.goto(server.origin + path, { waitUntil: 'domcontentloaded' })
-  await p.waitForFunction(() => (window as any).lumina._loaded)
-  return p
-}
+describeEngines('PostHog provider against the real posthog-js', (engine) => {
+  let server: TestServer
+  let browser: Browser
 
-beforeAll(async () => {
-  server = await startServer()
-  // PostHog's API: a local sink that answers everything; its assets from node_modules.
-  server.hook((req, res) => {
-    const path = (req.url || '').split('?')[0]
-    if (!path.startsWith('/ph/')) return
-    const asset = path.startsWith('/ph/static/') && resolve(PH_DIST, path.slice('/ph/static/'.length))
-    if (asset && existsSync(asset)) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(asset))
-    else if (path.startsWith('/ph/static/')) res.writeHead(404).end()
-    else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"featureFlags":{},"sessionRecording":false}')
-    return true
+  const open = async (path: string, arrayJs = '/ph/static/array.js', extra = ''): Promise<Page> => {
+    server.page(path, page(arrayJs, extra).replace('"ENDPOINT"', JSON.stringify(server.endpoint)))
+    const p = await browser.newPage()
+    await p.goto(server.origin + path, { waitUntil: 'domcontentloaded' })
+    await p.waitForFunction(() => (window as any).lumina._loaded)
+    return p
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    // PostHog's API: a local sink that answers everything; its assets from node_modules.
+    server.hook((req, res) => {
+      const path = (req.url || '').split('?')[0]
+      if (!path.startsWith('/ph/')) return
+      const asset = path.startsWith('/ph/static/') && resolve(PH_DIST, path.slice('/ph/static/'.length))
+      if (asset && existsSync(asset)) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(asset))
+      else if (path.startsWith('/ph/static/')) res.writeHead(404).end()
+      else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"featureFlags":{},"sessionRecording":false}')
+      return true
+    })
+    browser = await engine.launch()
   })
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
 
-describeBrowser('PostHog provider against the real posthog-js in Chromium', () => {
   it('an event captured during an open turn carries lumina_turn_id; one after finish() does not; the turn links to the PostHog session', async () => {
     const p = await open('/ph-tags')
     await p.waitForFunction(() => (window as any).posthog.__loaded)
@@ -86,14 +85,15 @@ describeBrowser('PostHog provider against the real posthog-js in Chromium', () =
       setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(resolve(PH_DIST, 'array.js'))), 800)
       return true
     })
-    const p = await open('/ph-slow', '/slowph/array.js')
-    const id = await p.evaluate(async () => {
-      const w = window as any
-      const loadedEarly = !!w.posthog.__loaded
-      const t = (await w.lumina.session.start()).turn()
-      w.posthog.capture('while_stub')
-      return { loadedEarly, turnId: t.turnId }
-    })
+    // The page runs it by itself: WebKitWebDriver runs no script before `load`, which waits for array.js.
+    const p = await open('/ph-slow', '/slowph/array.js', `
+      window.early = (async () => {
+        const t = (await lumina.session.start()).turn()
+        const loadedEarly = !!posthog.__loaded
+        posthog.capture('while_stub')
+        return { loadedEarly, turnId: t.turnId }
+      })()`)
+    const id = await p.evaluate(() => (window as any).early)
     expect(id.loadedEarly).toBe(false)
     await p.waitForFunction(() => (window as any).posthog.__loaded)
     await p.waitForFunction(() => (window as any).phEvents.some((e: any) => e.event == 'while_stub'))

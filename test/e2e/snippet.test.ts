@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { describeBrowser, dist, launch, snippetFor, startServer, until, type TestServer } from './harness'
-
-let server: TestServer
-let browser: Browser
+import { describeEngines, dist, sleep, snippetFor, startServer, step, until, type Browser, type Page, type TestServer } from './harness'
 
 /** A chat page: the snippet, init, and a `chat()` that runs one turn around a fake LLM. */
 const chatPage = (snippet: string, extra = '', nonce = '') => `<!doctype html><html><head>
@@ -30,24 +26,28 @@ ${snippet}
   ${extra}
 </script></head><body><p>chat</p></body></html>`
 
-const open = async (path: string): Promise<Page> => {
-  const page = await browser.newPage()
-  await page.goto(server.origin + path, { waitUntil: 'domcontentloaded' })
-  return page
-}
+describeEngines('snippet and CDN bundle', (engine) => {
+  let server: TestServer
+  let browser: Browser
 
-beforeAll(async () => {
-  server = await startServer()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+  const open = async (path: string, waitUntil: 'domcontentloaded' | 'commit' = 'domcontentloaded'): Promise<Page> => {
+    const page = await browser.newPage()
+    await page.goto(server.origin + path, { waitUntil })
+    return page
+  }
 
-const page = (path: string, html: string, headers?: Record<string, string>) => server.page(path, html.replace('ENDPOINT', JSON.stringify(server.endpoint)), headers)
+  beforeAll(async () => {
+    server = await startServer()
+    browser = await engine.launch()
+    console.log(`[e2e] snippet suite in ${browser.version}`)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
 
-describeBrowser('snippet and CDN bundle in Chromium', () => {
+  const page = (path: string, html: string, headers?: Record<string, string>) => server.page(path, html.replace('ENDPOINT', JSON.stringify(server.endpoint)), headers)
+
   it('calls made before a slow bundle (500 ms) all run, in order, and the turn arrives with the contract fields', async () => {
     server.hook((req, res) => {
       if (!req.url?.startsWith('/slow/lumina.min.js')) return
@@ -55,6 +55,7 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
       return true
     })
     page('/early', chatPage(snippetFor('/slow/lumina.min.js'), `
+      window.loadedEarly = !!lumina._loaded
       window.log = []
       window.early = (async () => {
         lumina.identify('user_e2e', { plan: 'pro' }).then(() => log.push('identify'))
@@ -66,8 +67,8 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
         return log
       })()`))
     const p = await open('/early')
-    const loadedEarly = await p.evaluate(() => !!(window as any).lumina._loaded)
-    expect(loadedEarly).toBe(false)
+    // Read by the page itself: WebKitWebDriver runs no script before `load`, which waits for the bundle.
+    expect(await p.evaluate(() => (window as any).loadedEarly)).toBe(false)
     const log = await p.evaluate(() => (window as any).early)
     // identify ran before getDistinctId (which sees its id); its promise settles after its flush
     expect(log.sort()).toEqual(['flushed', 'id:user_e2e', 'identify', 'reply:echo: hello'])
@@ -92,7 +93,8 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
     server.page('/elsewhere', '<!doctype html><p>elsewhere</p>')
     const p = await open('/leave')
     await p.waitForFunction(() => (window as any).lumina._loaded)
-    await Promise.all([p.waitForURL('**/elsewhere'), p.evaluate(() => (window as any).leave())])
+    await p.evaluate(() => void (window as any).leave()) // returns at once; the page navigates itself
+    await p.waitForFunction(() => location.pathname == '/elsewhere')
     const turn = await until(() => server.events().find((e) => e.model == 'leaving'))
     const req = server.received.find((r) => r.events.includes(turn))!
     expect(req.url).toContain('?key=wk_e2e')
@@ -162,12 +164,15 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
       setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js')), 6000)
       return true
     })
-    page('/late', chatPage(snippetFor('/late/lumina.min.js'), `window.early = Promise.all([lumina.identify('late_e2e'), chat('before the bundle')])`))
+    // Timed and checked by the page itself: WebKitWebDriver runs no script before `load`, which waits for the bundle.
+    page('/late', chatPage(snippetFor('/late/lumina.min.js'), `
+      const t0 = Date.now()
+      window.early = Promise.all([lumina.identify('late_e2e'), chat('before the bundle')]).then((v) => ({ v, ms: Date.now() - t0, loaded: !!lumina._loaded }))`))
     const p = await open('/late')
-    const t0 = Date.now()
-    expect(await p.evaluate(() => (window as any).early)).toEqual([undefined, 'echo: before the bundle'])
-    expect(Date.now() - t0).toBeLessThan(5800) // settled by the 5 s timer, not by the bundle
-    expect(await p.evaluate(() => (window as any).lumina._loaded)).toBeFalsy()
+    const early = await p.evaluate(() => (window as any).early)
+    expect(early.v).toEqual([undefined, 'echo: before the bundle'])
+    expect(early.ms).toBeLessThan(5800) // settled by the 5 s timer, not by the bundle
+    expect(early.loaded).toBe(false)
     // The bundle arrives; every call from now on settles promptly, on the configured SDK.
     await p.evaluate(() => new Promise((r) => setInterval(() => (window as any).lumina._loaded && r(1), 50)))
     const after = await p.evaluate(async () => {
@@ -189,13 +194,24 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
 
   it('a stalled CDN: pending calls resolve after 5 s and the chat works', async () => {
     server.hook((req) => (req.url?.startsWith('/stall/') ? true : undefined)) // never answers
-    page('/stall', chatPage(snippetFor('/stall/lumina.min.js')))
-    const p = await open('/stall')
-    const t0 = Date.now()
-    expect(await p.evaluate(() => (window as any).chat('waiting'))).toBe('echo: waiting')
-    expect(Date.now() - t0).toBeLessThan(8000)
-    expect(await p.evaluate(() => (window as any).errors)).toEqual([])
-    expect(await p.evaluate(() => (window as any).warned)).toHaveLength(1)
+    // The page reports by itself: its `load` never fires, and WebKitWebDriver runs no script before it.
+    const reports: any[] = []
+    server.hook((req, res, body) => {
+      if (!req.url?.startsWith('/report')) return
+      reports.push(JSON.parse(body))
+      res.writeHead(204).end()
+      return true
+    })
+    page('/stall', chatPage(snippetFor('/stall/lumina.min.js'), `
+      const t0 = Date.now()
+      chat('waiting').then((reply) => fetch('/report', { method: 'POST', body: JSON.stringify({ reply, ms: Date.now() - t0, errors, warned }) }))`))
+    const p = await open('/stall', 'commit')
+    const report = await until(() => reports[0], 15_000, 'the page report')
+    expect(report.reply).toBe('echo: waiting')
+    expect(report.ms).toBeGreaterThan(4000) // the stall timer, 5 s
+    expect(report.ms).toBeLessThan(8000)
+    expect(report.errors).toEqual([])
+    expect(report.warned).toHaveLength(1)
     await p.close()
   })
 
@@ -219,15 +235,27 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
       for (let i = 0; i < 5; i++) await (window as any).chat('outage ' + i)
       return (await (window as any).lumina.session.start()).sessionId
     })
-    await new Promise((r) => setTimeout(r, 2000))
+    await sleep(2000)
     server.collectorDown = false
     const mine = () => server.events().filter((e) => e.session_id == sessionId && e.name == 'turn')
     await until(() => mine().length >= 5, 20_000, 'five turns after the outage')
-    await new Promise((r) => setTimeout(r, 500))
+    let expected = 5
+    if (step(engine, 'offline', 'the browser offline for 2 s, then online')) {
+      await p.setOffline(true)
+      expect(await p.evaluate(() => fetch('/dist/lumina.min.js').then(() => 'reached', () => 'failed'))).toBe('failed') // really offline
+      await p.evaluate(async () => {
+        for (let i = 0; i < 2; i++) await (window as any).chat('offline ' + i)
+      })
+      await sleep(2000)
+      await p.setOffline(false)
+      expected += 2
+      await until(() => mine().length >= expected, 20_000, 'two turns after going back online')
+    }
+    await sleep(500)
     const ids = mine().map((e) => e.id)
-    expect(new Set(ids).size).toBe(5)
-    expect(ids).toHaveLength(5)
-    expect(mine().map((e) => e.seq).sort()).toEqual([1, 2, 3, 4, 5])
+    expect(new Set(ids).size).toBe(expected)
+    expect(ids).toHaveLength(expected)
+    expect(mine().map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: expected }, (_, i) => i + 1))
     await p.close()
   }, 40_000)
 
@@ -256,6 +284,22 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
     await p.close()
   }, 60_000)
 
+  it('storage blocked (a sandboxed page: localStorage and cookies throw): the chat works and the turn arrives', async () => {
+    page('/nostorage', chatPage(snippetFor('/dist/lumina.min.js'), `
+      window.storageThrows = ['localStorage', 'sessionStorage', 'cookie'].filter((k) => {
+        try { k == 'cookie' ? document.cookie : window[k].length; return false } catch { return true }
+      })`), { 'Content-Security-Policy': 'sandbox allow-scripts' })
+    const p = await open('/nostorage')
+    expect(await p.evaluate(() => (window as any).storageThrows)).toEqual(['localStorage', 'sessionStorage', 'cookie'])
+    await p.waitForFunction(() => (window as any).lumina._loaded)
+    expect(await p.evaluate(() => (window as any).chat('no storage'))).toBe('echo: no storage')
+    const turn = await until(() => server.events().find((e) => e.messages?.[0]?.content == 'no storage'))
+    expect(turn.distinct_id).toMatch(/^anon_/)
+    expect(turn.session_id).toMatch(/^[0-9a-f]{32}$/)
+    expect(await p.evaluate(() => (window as any).errors)).toEqual([])
+    await p.close()
+  })
+
   it('reload mid-session: same session_id, seq continues', async () => {
     page('/reload', chatPage(snippetFor('/dist/lumina.min.js')))
     const p = await open('/reload')
@@ -282,7 +326,7 @@ describeBrowser('snippet and CDN bundle in Chromium', () => {
     const p = await open('/twice')
     await p.evaluate(() => (window as any).twice)
     await p.evaluate(() => (window as any).lumina.flush())
-    await new Promise((r) => setTimeout(r, 500))
+    await sleep(500)
     expect(server.events().filter((e) => e.messages?.[0]?.content == 'twice')).toHaveLength(1)
     expect(await p.evaluate(() => document.querySelectorAll('script[src="/dist/lumina.min.js"]').length)).toBe(2)
     await p.close()
