@@ -58,20 +58,30 @@ writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 const withExtensions = (dir) => {
   for (const f of readdirSync(dir, { recursive: true }).map(String)) {
-    if (!f.endsWith('.d.ts')) continue
+    if (!f.endsWith('.d.ts')) {
+      continue
+    }
     const file = join(dir, f)
     const fix = (spec) => {
-      if (!spec.startsWith('.') || spec.endsWith('.js')) return spec
+      if (!spec.startsWith('.') || spec.endsWith('.js')) {
+        return spec
+      }
       const target = join(dirname(file), spec)
-      if (existsSync(target + '.d.ts')) return spec + '.js'
-      if (existsSync(join(target, 'index.d.ts'))) return spec + '/index.js'
+      if (existsSync(target + '.d.ts')) {
+        return spec + '.js'
+      }
+      if (existsSync(join(target, 'index.d.ts'))) {
+        return spec + '/index.js'
+      }
       throw new Error(`${relative('.', file)}: cannot resolve the type import ${spec}`)
     }
     const text = readFileSync(file, 'utf8')
     const fixed = text
       .replace(/(\bfrom\s*)(['"])([^'"]+)\2/g, (_, pre, q, spec) => pre + q + fix(spec) + q)
       .replace(/(\bimport\(\s*)(['"])([^'"]+)\2/g, (_, pre, q, spec) => pre + q + fix(spec) + q)
-    if (fixed != text) writeFileSync(file, fixed)
+    if (fixed != text) {
+      writeFileSync(file, fixed)
+    }
   }
 }
 withExtensions('dist/types')
@@ -118,7 +128,11 @@ if (cdnUrl == defaultCdnUrl) {
   const updated = readme
     .replace(/<!-- snippet:start -->[\s\S]*?<!-- snippet:end -->/, block)
     .replace(/<!-- sizes:start -->[\s\S]*?<!-- sizes:end -->/, sizes)
-  if (updated != readme) writeFileSync('README.md', updated)
-} else console.log(`snippet for ${cdnUrl}: dist/snippet.html (README.md left as it is)`)
+  if (updated != readme) {
+    writeFileSync('README.md', updated)
+  }
+} else {
+  console.log(`snippet for ${cdnUrl}: dist/snippet.html (README.md left as it is)`)
+}
 
 console.log(`built dist/ — snippet ${Buffer.byteLength(snippet)} B, lumina.min.js ${Buffer.byteLength(min.code)} B`)

@@ -29,7 +29,9 @@ export const cdnBundle = async (plugins = [], sourceMap = false) => {
     { 'lumina.js': readable },
     {
       ecma: 2020,
-      compress: { passes: 3, unsafe_arrows: true, pure_getters: true },
+      // inline: 1 inlines only simple functions (terser's default 3 also inlines those with
+      // arguments and variables, e.g. each single-use factory into its caller): measured 26 B gzip smaller
+      compress: { passes: 3, unsafe_arrows: true, pure_getters: true, inline: 1 },
       mangle: { properties: { regex: /^_(?!_|q$|loaded$|track$|isInitialized$)/ } },
       // ASCII only: terser would otherwise turn esbuild's \u escapes back into characters, and
       // one non-ASCII character makes Chromium keep the whole script source as UTF-16.

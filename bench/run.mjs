@@ -383,7 +383,7 @@ const results = {
 results.turn_vs_posthog_capture = +(results.posthog_capture_us.median / results.turn_main_thread_us.median).toFixed(1)
 results.budgets = {
   snippet_min_le_700: results.bytes.snippet_min <= 700,
-  lumina_gzip_le_6144: results.bytes.lumina_gzip <= 6144,
+  lumina_gzip_le_8192: results.bytes.lumina_gzip <= 8192,
   turn_median_le_50us: results.turn_main_thread_us.median <= 50,
   load_script_le_6ms: loadScript.ours_ms <= 6,
   paced_turn_le_80us: paced.ours.main_thread_us_per_event <= 80,
@@ -396,7 +396,7 @@ const row = (what, ours, theirs, budget = '') => console.log(`${what.padEnd(34)}
 console.log(`\n${'measure'.padEnd(34)} ${'lumina'.padStart(14)} ${'posthog-js'.padStart(14)}   budget`)
 row('snippet min / gzip (B)', `${results.bytes.snippet_min} / ${results.bytes.snippet_gzip}`, '', results.budgets.snippet_min_le_700 ? '≤ 700 ok' : '≤ 700 OVER')
 row('bundle min (B)', results.bytes.lumina_min, results.bytes.posthog_array_js)
-row('bundle gzip (B)', results.bytes.lumina_gzip, results.bytes.posthog_array_js_gzip, results.budgets.lumina_gzip_le_6144 ? '≤ 6144 ok' : '≤ 6144 OVER')
+row('bundle gzip (B)', results.bytes.lumina_gzip, results.bytes.posthog_array_js_gzip, results.budgets.lumina_gzip_le_8192 ? '≤ 8192 ok' : '≤ 8192 OVER')
 row('bundle brotli (B)', results.bytes.lumina_brotli, results.bytes.posthog_array_js_brotli)
 row(`evaluation, median of ${LOADS} (ms)`, oursLoad.eval_ms, phLoad.eval_ms, '≤ 3 goal')
 row('heap after init (KiB)', oursLoad.heap_after_init_kb, phLoad.heap_after_init_kb)

@@ -3,6 +3,7 @@ import { hashSync } from './lib/hash'
 import { randomHex, traceIdOf, uuid } from './lib/ids'
 import { onLifecycle } from './lib/lifecycle'
 import { webStore } from './lib/storage'
+import { TRACEPARENT_KEY } from './session'
 
 /**
  * The hash salt lives as long as the session: the same text hashes alike within a session,
@@ -10,16 +11,17 @@ import { webStore } from './lib/storage'
  * session as `<traceId>:<salt>` (memory where storage is blocked) and never leaves the browser.
  */
 const SALT_KEY = 'lumina_salt'
-/** The session's own sessionStorage key (its W3C traceparent): the session of trackers given none. */
-const SESSION_KEY = 'traceparent'
 const salts: Record<string, string> = {}
-const tabStore = webStore(() => (typeof window == 'object' ? window.sessionStorage : undefined))
+const tabStore = webStore(() => window.sessionStorage) // read inside the store's try: no window (SSR) is no storage
 const saltOf = (sessionId: string): string => {
-  const trace = sessionId || traceIdOf(tabStore.get(SESSION_KEY)) || ''
+  // a tracker given no session id salts by the tab's open session
+  const trace = sessionId || traceIdOf(tabStore.get(TRACEPARENT_KEY)) || ''
   if (!salts[trace]) {
     const [owner, stored] = (tabStore.get(SALT_KEY) || '').split(':')
-    const salt = owner == trace && /^[0-9a-f]{32}$/.test(stored) ? stored : randomHex(16)
-    if (salt != stored) tabStore.set(SALT_KEY, trace + ':' + salt)
+    const salt = owner == trace && /^[\da-f]{32}$/.test(stored) ? stored : randomHex(16)
+    if (salt != stored) {
+      tabStore.set(SALT_KEY, trace + ':' + salt)
+    }
     salts[trace] = salt
   }
   return salts[trace]
@@ -35,14 +37,18 @@ const visibleNow = () => {
   if (!watching && d) {
     watching = true
     d.addEventListener('visibilitychange', () => {
-      if (hidden()) hiddenAt = performance.now()
-      else hiddenMs += performance.now() - hiddenAt
+      if (hidden()) {
+        hiddenAt = performance.now()
+      } else {
+        hiddenMs += performance.now() - hiddenAt
+      }
     })
   }
   return (hidden() ? hiddenAt : performance.now()) - hiddenMs
 }
 
 /** Signals from one chat input; see `ChatInputTracker`. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the constructor returns an object with exactly these members
 export interface ChatInputTracker {
   /** The user started typing a message (call on the first keystroke). */
   onInputStart(): void
@@ -69,6 +75,7 @@ export interface ChatInputTracker {
  */
 // A class (arrows and minified functions cannot be called with `new`) whose constructor
 // returns a closure-based object: the interface above merges into its instance type.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface
 export class ChatInputTracker {
   constructor(ui?: UIProvider, sessionId = '', sink?: ChatSink) {
     /** Visible time of the first keystroke of the message being typed (set: typing is under way). */
@@ -78,7 +85,9 @@ export class ChatInputTracker {
     const salt = () => saltOf(sessionId)
     /** To the sink only: it queues the signal for our ingest and hands it to `ui` (else its own UI provider). */
     const send = (name: string, fields: Record<string, unknown>) => {
-      if (sessionId) fields.session_id = sessionId
+      if (sessionId) {
+        fields.session_id = sessionId
+      }
       sink?._track(name, fields, ui)
     }
     /**
@@ -92,19 +101,27 @@ export class ChatInputTracker {
       start = undefined
       const salted = salt() + value
       const done = (h: string) => send(name, { ...fields, [hashKey]: h })
-      if (!now) sink?._hash(salted).then(done)
-      else done(ahead[0] == value ? ahead[1]! : hashSync(salted))
+      if (!now) {
+        sink?._hash(salted).then(done)
+      } else {
+        done(ahead[0] == value ? ahead[1]! : hashSync(salted))
+      }
     }
     return {
       onInputStart() {
-        if (start !== undefined) return
+        if (start !== undefined) {
+          return
+        }
         start = visibleNow()
         send('chat_input_started', {})
       },
       onMessageSubmit: (messageId, value) => sendText('chat_message_submitted', { message_id: '' + messageId }, '' + value, 'content_hash'),
       onInputAbandoned(value, now) {
-        if (value) sendText('chat_input_abandoned', {}, '' + value, 'partial_content_hash', now)
-        else start = undefined
+        if (value) {
+          sendText('chat_input_abandoned', {}, '' + value, 'partial_content_hash', now)
+        } else {
+          start = undefined
+        }
       },
       _typing: () => start !== undefined,
       _prehash: (value) => sink?._hash(salt() + value).then((h) => (ahead = [value, h])),
@@ -139,19 +156,30 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
   const trackers = new WeakMap<Element, ChatInputTracker>()
   /** Inputs with typing under way, for page hide (a WeakMap cannot be walked). */
   const live = new Set<ChatElement>()
-  const trackerOf = (el: Element) => trackers.get(el) || (trackers.set(el, new ChatInputTracker(ui, undefined, sink)), trackers.get(el)!)
+  const trackerOf = (el: Element) => {
+    let tracker = trackers.get(el)
+    if (!tracker) {
+      tracker = new ChatInputTracker(ui, undefined, sink)
+      trackers.set(el, tracker)
+    }
+    return tracker
+  }
   const inputIn = (scope?: Element | null) => scope?.querySelector<ChatElement>(CHAT_INPUT)
 
   /** A message sent, or abandoned (`now`: the page is going away). Empty text is neither; one message counts once. */
   const end = (el: ChatElement | null | undefined, submitted: boolean, now?: boolean) => {
     const t = el && trackerOf(el)
     const text = el && textOf(el)
-    if (!t || !text || (!t._typing() && (!submitted || t._sent == text))) return
+    if (!t || !text || (!t._typing() && (!submitted || t._sent == text))) {
+      return
+    }
     live.delete(el)
     if (submitted) {
       t._sent = text
       t.onMessageSubmit(uuid(), text)
-    } else t.onInputAbandoned(text, now)
+    } else {
+      t.onInputAbandoned(text, now)
+    }
   }
   const handle = (e: any) => {
     const el: ChatElement | null = e.target?.closest?.(CHAT_INPUT)
@@ -168,20 +196,33 @@ export const bindChatInputs = (root: Document | HTMLElement = document, ui?: UIP
       }
     } else if (type == 'keydown') {
       // Enter sends; Shift+Enter is a newline; during IME composition Enter picks a candidate.
-      if (e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229) end(el, true)
+      if (e.key == 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode != 229) {
+        end(el, true)
+      }
     } else if (type == 'submit') {
       end(inputIn(e.target), true)
     } else if (type == 'click') {
       const button = e.target?.closest?.(SUBMIT)
-      if (button) end(inputIn(button.closest('form,[data-lumina-chat]')), true)
+      if (button) {
+        end(inputIn(button.closest('form,[data-lumina-chat]')), true)
+      }
     } else if (el && !e.relatedTarget?.closest?.(SUBMIT)) {
       // focusout. Focus moving to the send button is not abandonment; a click elsewhere may
       // still be one (Safari does not focus buttons): wait a moment for the submit, or the user coming back.
-      setTimeout(() => el.isConnected && el != document.activeElement && end(el, false), 300)
+      setTimeout(() => {
+        if (el.isConnected && el != document.activeElement) {
+          end(el, false)
+        }
+      }, 300)
     }
   }
   TYPES.forEach((type) => root.addEventListener(type, handle, true))
-  const offLifecycle = onLifecycle(window, document, () => live.forEach((el) => end(el, false, true)), () => {})
+  const offLifecycle = onLifecycle(
+    window,
+    document,
+    () => live.forEach((el) => end(el, false, true)),
+    () => {},
+  )
   return () => {
     TYPES.forEach((type) => root.removeEventListener(type, handle, true))
     offLifecycle()

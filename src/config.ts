@@ -16,41 +16,45 @@ export interface ResolvedConfig {
   debug?: boolean
 }
 
+/** A check and what the option must be (said in the message when it fails). */
 type Check = readonly [ok: (v: any) => boolean, want: string]
 
-const is = (t: string) => (v: unknown) => typeof v == t && !!v
 /** A real number (not a numeric string, not null, not NaN) of at least `min`. */
-const atLeast = (min: number) => (v: unknown) => v === +v! && v >= min
-const OBJECT = [is('object'), 'an object'] as const
-const BOOLEAN = [(v: unknown) => v === !!v, 'true or false'] as const
+const atLeast = (min: number): Check => [(v) => v === +v && v >= min, 'a number >= ' + min]
 /** A sampling rate: a number from 0 to 1 ('0.5' and null are not: the collector rejects the one, and the other would turn the kind off). */
-const RATE: Check = [(v) => atLeast(0)(v) && v <= 1, 'a number from 0 to 1']
+const RATE: Check = [(v) => v === +v && v >= 0 && v <= 1, 'a number from 0 to 1']
 
-/** Each option: its check and what it must be. writeKey and endpoint are required. */
-const CHECKS: Record<string, Check> = {
+/**
+ * Each option: its check, or the `typeof` it must have (an object is not null, a string not
+ * empty). writeKey and endpoint are required.
+ */
+const CHECKS: Record<string, Check | string> = {
   // It travels in a request header (X-Api-Key), which cannot carry a character above U+00FF
   // or a control character: such a key would fail every POST.
-  writeKey: [(v) => is('string')(v) && /^[ -~\xa0-\xff]+$/.test(v), 'your project write key (Latin-1 only)'],
+  writeKey: [(v) => typeof v == 'string' && /^[ -~\xa0-\xff]+$/.test(v), 'a Latin-1 string'],
   endpoint: [(v) => /^https?:\/\/[^/]/.test(v), 'an http(s) URL'],
-  captureTranscript: [(v) => /^(full|masked|none)$/.test(v), "'full', 'masked' or 'none'"],
-  maskFn: [is('function'), 'a function'],
-  flushIntervalMs: [atLeast(100), 'a number >= 100'],
-  maxBatchBytes: [atLeast(1024), 'a number >= 1024'],
-  sampling: OBJECT,
+  captureTranscript: [(v) => /^(full|masked|none)$/.test(v), 'full, masked or none'],
+  maskFn: 'function',
+  flushIntervalMs: atLeast(100),
+  maxBatchBytes: atLeast(1024),
+  sampling: 'object',
   // Checked after 'sampling' itself, by their path in it.
   'sampling.turn': RATE,
   'sampling.uiEvent': RATE,
   'sampling.span': RATE,
-  uiAnalytics: [(v) => v == 'posthog' || (is('object')(v) && (v.provider ?? 'posthog') == 'posthog'), "a provider or 'posthog'"],
-  systemAnalytics: OBJECT,
-  cookieDomain: [is('string'), 'a domain'],
-  enableToolWrapping: BOOLEAN,
-  debug: BOOLEAN,
+  uiAnalytics: [(v) => v == 'posthog' || (typeof v == 'object' && !!v && (v.provider ?? 'posthog') == 'posthog'), "a provider or 'posthog'"],
+  systemAnalytics: 'object',
+  cookieDomain: 'string',
+  enableToolWrapping: 'boolean',
+  debug: 'boolean',
 }
 
+/** The check of a `typeof` name: booleans may be false, objects and strings must be truthy. */
+const checkOf = (c: Check | string): Check => (typeof c == 'string' ? [(v) => typeof v == c && (c == 'boolean' || !!v), 'a ' + c] : c)
+
 /** The one sentence naming what is wrong: the option, what it must be, what it got. */
-const problem = (option: string, v: unknown, check: Check) =>
-  `init: "${option}" must be ${check[1]}, got ${typeof v == 'string' || v === null ? JSON.stringify(v) : typeof v}`
+const problem = (option: string, v: unknown, want: string) =>
+  `init: "${option}" must be ${want}, got ${typeof v == 'string' || v === null ? JSON.stringify(v) : typeof v}`
 
 /**
  * `'posthog'` or `{ provider: 'posthog', host, projectId }` means the page's `window.posthog`,
@@ -69,12 +73,21 @@ const uiProviderOf = (ui: LuminaConfig['uiAnalytics']): UIProvider | undefined =
  * the option when the config cannot work; the SDK then stays a harmless no-op.
  */
 export const resolveConfig = (c: LuminaConfig): ResolvedConfig | string => {
-  if (!is('object')(c)) return 'init(config) needs a config object'
-  for (const k in c) if (!(k in CHECKS)) console.warn(`[lumina] init: unknown option "${k}" ignored`)
+  if (!c || typeof c != 'object') {
+    return 'init needs a config object'
+  }
+  for (const k in c) {
+    if (!(k in CHECKS)) {
+      console.warn(`[lumina] init: unknown option "${k}" ignored`)
+    }
+  }
   for (const option in CHECKS) {
     const [name, rate] = option.split('.')
     const v = rate ? (c as any)[name]?.[rate] : (c as any)[option]
-    if ((v !== undefined || option == 'writeKey' || option == 'endpoint') && !CHECKS[option][0](v)) return problem(option, v, CHECKS[option])
+    const [ok, want] = checkOf(CHECKS[option])
+    if ((v !== undefined || option == 'writeKey' || option == 'endpoint') && !ok(v)) {
+      return problem(option, v, want)
+    }
   }
   return {
     captureTranscript: 'masked',

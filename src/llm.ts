@@ -1,6 +1,6 @@
 /** What an LLM call returned, as far as a turn reports it: token usage, and streams. */
 import { toCount } from './lib/json-safe'
-import { read } from './lib/observe'
+import { read, safely } from './lib/observe'
 import type { Log } from './lib/log'
 
 export interface Usage {
@@ -20,15 +20,19 @@ export const readUsage = (value: any, into: Usage): void => {
     const u = value?.usage || value?.message?.usage || value?.response?.usage
     const input = toCount(u?.input_tokens) ?? toCount(u?.prompt_tokens)
     const output = toCount(u?.output_tokens) ?? toCount(u?.completion_tokens)
-    if (input !== undefined) into.input_tokens = input
-    if (output !== undefined) into.output_tokens = output
+    if (input !== undefined) {
+      into.input_tokens = input
+    }
+    if (output !== undefined) {
+      into.output_tokens = output
+    }
   } catch {} // a getter that throws, a revoked Proxy: no usage
 }
 
 /** The text a stream chunk carries (OpenAI chat and Responses, Anthropic, plain strings); '' when reading it throws. */
 export const textOf = (c: any): string => {
   try {
-    const t = typeof c == 'string' ? c : c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta
+    const t = typeof c == 'string' ? c : (c?.choices?.[0]?.delta?.content ?? c?.delta?.text ?? c?.delta)
     return typeof t == 'string' ? t : ''
   } catch {
     return ''
@@ -51,22 +55,18 @@ export const observeStream = (
   signal?: AbortSignal,
   log?: Log,
 ): boolean => {
-  /** Runs the SDK's own bookkeeping inside the host's iteration: what it throws never reaches the reader. */
-  const safely = (f: () => void) => {
-    try {
-      f()
-    } catch (e) {
-      log?.('observing the stream failed', e)
-    }
-  }
   const iterate = read(value, Symbol.asyncIterator)
   let ended = false
   const end = (aborted: boolean, error?: unknown) => {
-    if (ended) return
+    if (ended) {
+      return
+    }
     ended = true
-    safely(() => onEnd(aborted, error))
+    safely(() => onEnd(aborted, error), log)
   }
-  if (typeof iterate != 'function') return false
+  if (typeof iterate != 'function') {
+    return false
+  }
   try {
     value[Symbol.asyncIterator] = function (this: unknown) {
       const it: AsyncIterator<unknown> = iterate.call(this)
@@ -76,11 +76,15 @@ export const observeStream = (
           try {
             r = await it.next(...args)
           } catch (e) {
-            end(isAbort(e), isAbort(e) ? undefined : e)
+            const aborted = isAbort(e)
+            end(aborted, aborted ? undefined : e)
             throw e
           }
-          if (r.done) end(false)
-          else if (!ended) safely(() => onChunk(r.value))
+          if (r.done) {
+            end(false)
+          } else if (!ended) {
+            safely(() => onChunk(r.value), log)
+          }
           return r
         },
         // The reader stopped early (break, or the user pressed stop).

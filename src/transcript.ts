@@ -27,7 +27,9 @@ export const maskerOf = ({ captureTranscript: mode, maskFn = defaultMask }: Capt
   mode == 'masked'
     ? (s, key) => {
         // roles and types describe the structure, not the user's words
-        if (key == 'role' || key == 'type') return s
+        if (key == 'role' || key == 'type') {
+          return s
+        }
         try {
           const out = maskFn(s)
           return typeof out == 'string' ? out : '[redacted]'

@@ -1,11 +1,11 @@
 import type { Feedback, LLMOptions, Platform, ToolOptions, TurnCtx, UIProvider } from './types'
 import { iso, randomHex, traceparentOf } from './lib/ids'
-import { jsonSafe, toCount, toText } from './lib/json-safe'
+import { jsonSafe, toText } from './lib/json-safe'
 import type { SafeCall } from './lib/guard'
 import type { Log } from './lib/log'
 import { captureMessages, maskerOf } from './transcript'
 import { observeStream, readUsage, textOf, type Usage } from './llm'
-import { errorInfo, observe, read, type ErrorInfo } from './lib/observe'
+import { errorInfo, observe, type ErrorInfo } from './lib/observe'
 import type { ResolvedConfig } from './config'
 import { startSystemSpan, type EndSpan } from './provider-calls'
 
@@ -36,14 +36,14 @@ export interface TurnHost {
 /** Earlier attempts' errors kept on a turn, at most. */
 const MAX_ATTEMPT_ERRORS = 10
 
-/** The usage the schema accepts (counts only) from whatever `annotate({ usage })` was given, over what the results said. */
+/**
+ * The usage the schema accepts (counts only): what `annotate({ usage })` says (a JSON-safe
+ * copy, read like a result's usage) over what the results reported; undefined without counts.
+ */
 const usageOf = (annotated: unknown, reported: Usage): Usage | undefined => {
-  // the usual case allocates nothing: the reported counts as they are
-  if (annotated === undefined) return reported.input_tokens === undefined && reported.output_tokens === undefined ? undefined : reported
-  const input = toCount(read(annotated, 'input_tokens')) ?? reported.input_tokens
-  const output = toCount(read(annotated, 'output_tokens')) ?? reported.output_tokens
-  if (input === undefined && output === undefined) return undefined
-  return { input_tokens: input, output_tokens: output }
+  const counts = { ...reported }
+  readUsage({ usage: annotated }, counts)
+  return counts.input_tokens === undefined && counts.output_tokens === undefined ? undefined : counts
 }
 
 /** One AI chat turn: a child span of the session's trace. */
@@ -56,6 +56,8 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
   const traceparent = traceparentOf(sessionId, turnId)
   const started_at = iso(p.now())
   const startedPerf = p.perfNow()
+  /** Whole milliseconds since `start` (a perfNow reading). */
+  const since = (start: number) => Math.max(0, Math.round(p.perfNow() - start))
   const rate = host.sampled('turn', sessionId)
   const spanRate = host.sampled('span', sessionId)
   let model: string | undefined
@@ -86,7 +88,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     session_id: sessionId,
     started_at,
     ended_at: iso(p.now()),
-    latency_ms: llmMs ?? Math.max(0, Math.round(p.perfNow() - startedPerf)),
+    latency_ms: llmMs ?? since(startedPerf),
     time_to_first_token_ms: ttftMs,
     output_characters: outputChars,
     model,
@@ -103,16 +105,23 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     retrievals,
     annotations,
     // '' is "none" (the original README's dummy provider answers '')
-    ui_session_id: (ui && toText(safeCall(ui, 'getSessionId'), 1024)) || undefined,
-    ui_replay_url: (ui && toText(safeCall(ui, 'getReplayUrl'), 2048)) || undefined,
+    ui_session_id: toText(safeCall(ui, 'getSessionId'), 1024) || undefined,
+    ui_replay_url: toText(safeCall(ui, 'getReplayUrl'), 2048) || undefined,
   })
 
   /** Page hide: the open turn is sent once as `incomplete`; a later finish() sends the final one. */
   const sendIncomplete = () => {
     unregister()
-    if (rate) host.emit(event(), rate)
+    if (rate) {
+      host.emit(event(), rate)
+    }
   }
   const unregister = host.onHide(sendIncomplete)
+
+  /** Keeps an earlier attempt's error (the latest MAX_ATTEMPT_ERRORS). */
+  const addAttemptError = (info: ErrorInfo) => {
+    attemptErrors = (attemptErrors || []).concat(info).slice(-MAX_ATTEMPT_ERRORS)
+  }
 
   /** Starts an attempt: the one before it, if it failed, becomes an earlier attempt's error. Returns how the attempt's end is reported. */
   const startAttempt = (options: LLMOptions) => {
@@ -125,7 +134,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
     prompt_id = toText(pid) ?? prompt_id
     provider = toText(prov) ?? provider
     const n = ++attempts
-    if (error) attemptErrors = (attemptErrors || []).concat(error).slice(-MAX_ATTEMPT_ERRORS)
+    if (error) {
+      addAttemptError(error)
+    }
     status = 'ok'
     error = undefined
     ttftMs = undefined
@@ -136,15 +147,19 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       const info = outcome == 'error' ? errorInfo(e, mask) : undefined
       if (n != attempts) {
         // a retry started before this attempt ended: it only adds its error
-        if (info) attemptErrors = (attemptErrors || []).concat(info).slice(-MAX_ATTEMPT_ERRORS)
+        if (info) {
+          addAttemptError(info)
+        }
         return
       }
-      llmMs = Math.max(0, Math.round(p.perfNow() - start))
+      llmMs = since(start)
       status = info?.type == 'AbortError' ? 'aborted' : outcome
       error = info
     }
     return (failed: boolean, v: unknown) => {
-      if (failed) return ended('error', v)
+      if (failed) {
+        return ended('error', v)
+      }
       readUsage(v, usage)
       // A stream: time to first token as the user saw it, and its end (or the user stopping it:
       // the turn is marked aborted and stays open for the host's setMessages/annotate/finish).
@@ -152,15 +167,19 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         v,
         (chunk) => {
           readUsage(chunk, usage)
-          if (n != attempts) return
-          ttftMs ??= Math.round(p.perfNow() - start)
+          if (n != attempts) {
+            return
+          }
+          ttftMs ??= since(start)
           outputChars = (outputChars || 0) + textOf(chunk).length
         },
         (aborted, e) => ended(e ? 'error' : aborted ? 'aborted' : 'ok', e),
         signal,
         debug,
       )
-      if (!streaming) ended('ok')
+      if (!streaming) {
+        ended('ok')
+      }
     }
   }
 
@@ -178,7 +197,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       return observe(fn, (failed, v) => done?.(failed, v), debug)
     },
     recordTool<T>(name: string, fn: () => T, options?: ToolOptions): T {
-      if (!config.enableToolWrapping) return fn()
+      if (!config.enableToolWrapping) {
+        return fn()
+      }
       let span: Record<string, unknown> | undefined
       let endSystemSpan: EndSpan | undefined
       let start = 0
@@ -196,7 +217,9 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
         // the system provider's span attributes: the record so far, and its turn
         endSystemSpan = startSystemSpan(safeCall, system, 'Span', { turn_id: turnId, ...span }, spanId)
         span.status = 'incomplete'
-        if (!toolCalls) toolCalls = []
+        if (!toolCalls) {
+          toolCalls = []
+        }
         toolCalls.push(span)
         start = p.perfNow()
       } catch (e) {
@@ -205,35 +228,46 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       return observe(
         fn,
         (failed, e) => {
-        if (!span) return
-        span.latency_ms = Math.max(0, Math.round(p.perfNow() - start))
-        span.status = failed ? 'error' : 'ok'
-        if (failed) span.error = errorInfo(e, mask)
-        endSystemSpan?.(span.status as string, span)
+          if (!span) {
+            return
+          }
+          span.latency_ms = since(start)
+          span.status = failed ? 'error' : 'ok'
+          if (failed) {
+            span.error = errorInfo(e, mask)
+          }
+          endSystemSpan?.(span.status as string, span)
         },
         debug,
       )
     },
     addRetrieval(info: unknown) {
-      if (!retrievals) retrievals = []
+      if (!retrievals) {
+        retrievals = []
+      }
       retrievals.push(jsonSafe(info, undefined, mask))
     },
     annotate(obj: Record<string, unknown>) {
       const safe = jsonSafe(obj, undefined, mask)
       // only an object merges (a string would spread into indexed characters, an array into indexes)
-      if (safe && typeof safe == 'object' && !Array.isArray(safe)) annotations = Object.assign(annotations || {}, safe)
-      else debug('annotate needs an object, got', typeof obj)
+      if (safe && typeof safe == 'object' && !Array.isArray(safe)) {
+        annotations = Object.assign(annotations || {}, safe)
+      } else {
+        debug('annotate needs an object, got', typeof obj)
+      }
     },
     setMessages(list: unknown[]) {
       const captured = captureMessages(list, config, mask)
       // the schema's `messages` is an array: one message given alone is wrapped, null dropped
-      messages = captured == null || Array.isArray(captured) ? captured ?? undefined : [captured]
+      messages = captured == null || Array.isArray(captured) ? (captured ?? undefined) : [captured]
     },
     finish(): Promise<void> {
       if (!finished) {
         unregister()
         const e = event(true)
-        if (rate) host.emit(e, rate)
+        if (rate) {
+          host.emit(e, rate)
+        }
         safeCall(ui, 'untagTurn', turnId)
         endSystemTurn(e.status, e)
         finished = rate ? host._sent() : Promise.resolve()
@@ -253,7 +287,7 @@ export const createTurn = (host: TurnHost, sessionId: string, seq: number): Turn
       baggage: `lumina.distinct_id=${encodeURIComponent(host._distinctId())},lumina.session_id=${sessionId},lumina.seq=${seq}`,
     }),
   }
-  if (ui) safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
+  safeCall(ui, 'tagTurn', { sessionId, turnId, seq, startedAt: started_at })
   const endSystemTurn = startSystemSpan(safeCall, system, 'Turn', { session_id: sessionId, turn_id: turnId, seq, traceparent }, turnId)
   debug('turn', seq, turnId)
   return self

@@ -11,24 +11,25 @@ export const randomHex = (bytes: number): string => {
     used = 0
   }
   let hex = ''
-  for (let i = 0; i < bytes; i++) hex += HEX[pool[used++]]
+  for (let i = 0; i < bytes; i++) {
+    hex += HEX[pool[used++]]
+  }
   return /^0+$/.test(hex) ? randomHex(bytes) : hex
 }
 
 /** RFC 4122 version 4 UUID; crypto.randomUUID exists only in secure contexts. */
 export const uuid = (): string => {
   const h = randomHex(16)
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20)}`
+  // version nibble 4; variant bits 10 (the 17th digit is one of 8, 9, a, b)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[parseInt(h[16], 16) & 3]}${h.slice(17, 20)}-${h.slice(20)}`
 }
 
 /** A sampled version-00 W3C traceparent. */
 export const traceparentOf = (traceId: string, spanId: string): string => `00-${traceId}-${spanId}-01`
 
-/** Trace id of a valid version-00 traceparent, or undefined. */
-export const traceIdOf = (traceparent: string | null | undefined): string | undefined => {
-  const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(traceparent!)
-  return m && !/^0+$/.test(m[1]) && !/^0+$/.test(m[2]) ? m[1] : undefined
-}
+/** Trace id of a valid version-00 traceparent (ids not all zeros), or undefined. */
+export const traceIdOf = (traceparent: string | null | undefined): string | undefined =>
+  /^00-(?!0{32})([\da-f]{32})-(?!0{16})[\da-f]{16}-[\da-f]{2}$/.exec(traceparent!)?.[1]
 
 /** The UTC day `iso` last formatted: its first millisecond, and its `YYYY-MM-DDT` prefix. */
 let dayStart = NaN

@@ -27,7 +27,7 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
   const path: object[] = []
   const cut = (s: string) => (s.length > maxString ? s.slice(0, maxString) + TRUNCATED : s)
   // a long string is cut before it is masked (with room for an e-mail across the cut): masking 1 MB costs ~0.2 s
-  const mapped = (s: string, key: string) => cut(mapString!(s.length > maxString ? s.slice(0, maxString + 320) : s, key))
+  const text = (s: string, key: string) => cut(mapString ? mapString(s.length > maxString ? s.slice(0, maxString + 320) : s, key) : s)
   /** The copy of `o[k]`, or the marker when reading it throws (a getter, a Proxy trap). */
   const child = (o: any, k: string | number, key: string): unknown => {
     let v
@@ -41,24 +41,39 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
   const copy = (v: any, key: string): unknown => {
     const depth = path.length
     try {
-      if (v != null && typeof v.toJSON == 'function') v = v.toJSON(key) // Dates; a BigInt.prototype.toJSON polyfill
+      if (v != null && typeof v.toJSON == 'function') {
+        v = v.toJSON(key)
+      } // Dates; a BigInt.prototype.toJSON polyfill
       const type = typeof v
-      if (type == 'string') return mapString ? mapped(v, key) : cut(v)
-      if (type == 'number') {
-        if (!Number.isFinite(v)) return null
-        if (!mapString) return v
-        // a number that the mask rewrites (a card or phone number) goes out as its masked text
-        const text = String(v)
-        const masked = mapString(text, key)
-        return masked == text ? v : cut(masked)
+      if (type == 'string' || type == 'bigint') {
+        return text(String(v), key)
       }
-      if (type == 'bigint') return mapString ? mapped(String(v), key) : cut(String(v))
-      if (type == 'boolean' || v === null) return v
-      if (type != 'object') return undefined // function, symbol, undefined
-      if (v instanceof Number || v instanceof String || v instanceof Boolean) return copy(v.valueOf(), key)
-      if (path.includes(v)) return '[circular]'
-      if (path.length >= MAX_DEPTH) return '[depth]'
-      if (v instanceof Error) return { type: copy(v.name, 'type'), message: copy(v.message, 'message') }
+      if (type == 'number') {
+        if (!isFinite(v)) {
+          return null
+        } // a number here: the global isFinite is Number.isFinite
+        // a number that the mask rewrites (a card or phone number) goes out as its masked text
+        const masked = text(String(v), key)
+        return masked == String(v) ? v : masked
+      }
+      if (type == 'boolean' || v === null) {
+        return v
+      }
+      if (type != 'object') {
+        return undefined
+      } // function, symbol, undefined
+      if (v instanceof Number || v instanceof String || v instanceof Boolean) {
+        return copy(v.valueOf(), key)
+      }
+      if (path.includes(v)) {
+        return '[circular]'
+      }
+      if (path.length >= MAX_DEPTH) {
+        return '[depth]'
+      }
+      if (v instanceof Error) {
+        return { type: copy(v.name, 'type'), message: copy(v.message, 'message') }
+      }
       path.push(v)
       let out: any
       if (Array.isArray(v)) {
@@ -68,16 +83,24 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
           const item = child(v, i, '')
           out.push(item === undefined ? null : item)
         }
-        if (v.length > MAX_ITEMS) out.push(TRUNCATED)
+        if (v.length > MAX_ITEMS) {
+          out.push(TRUNCATED)
+        }
       } else {
         out = {}
         for (const k of Object.keys(v)) {
           const item = child(v, k, k)
-          if (item === undefined) continue
-          const name = mapString && !STRUCTURAL.test(k) ? mapped(k, '') : k
-          // an own `__proto__` key (JSON.parse makes them) must stay a key, not set the prototype
-          if (name == '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true })
-          else out[name] = item
+          if (item === undefined) {
+            continue
+          }
+          const name = mapString && !STRUCTURAL.test(k) ? text(k, '') : k
+          // an own `__proto__` key (JSON.parse makes them) must stay a key, not set the prototype:
+          // a computed key in a literal defines the property, where `out[name] =` would call the setter
+          if (name == '__proto__') {
+            out = { ...out, [name]: item }
+          } else {
+            out[name] = item
+          }
         }
       }
       path.pop()
@@ -97,8 +120,12 @@ export const jsonSafe = (value: unknown, maxString = MAX_STRING, mapString?: Map
  */
 export const toText = (v: unknown, max = 256): string | undefined => {
   const type = typeof v
-  if (type == 'string') return (v as string).length > max ? (v as string).slice(0, max) : (v as string)
-  if (type == 'number' || type == 'bigint' || type == 'boolean') return String(v)
+  if (type == 'string') {
+    return (v as string).slice(0, max)
+  }
+  if (type == 'number' || type == 'bigint' || type == 'boolean') {
+    return String(v)
+  }
   return undefined
 }
 
@@ -111,11 +138,15 @@ export const toCount = (v: unknown): number | undefined => {
 /** UTF-8 byte length without allocating (TextEncoder would copy the string). */
 export const utf8Bytes = (s: string): number => {
   let n = s.length
-  if (!/[^\0-\x7f]/.test(s)) return n // ASCII, the usual case: the native scan is much faster
+  if (!/[^\0-\x7f]/.test(s)) {
+    return n
+  } // ASCII, the usual case: the native scan is much faster
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     // 2 bytes to 0x7ff, 3 above; a surrogate pair is 4 bytes for its 2 code units
-    if (c > 0x7f) n += c > 0x7ff && (c < 0xd800 || c > 0xdfff) ? 2 : 1
+    if (c > 0x7f) {
+      n += c > 0x7ff && (c < 0xd800 || c > 0xdfff) ? 2 : 1
+    }
   }
   return n
 }

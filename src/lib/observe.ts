@@ -14,6 +14,15 @@ export const read = (obj: any, key: PropertyKey): any => {
   } catch {}
 }
 
+/** Runs the SDK's own bookkeeping inside a host call: what it throws goes to `log`, never to the host. */
+export const safely = (f: () => void, log?: Log) => {
+  try {
+    f()
+  } catch (e) {
+    log?.('observing failed', e)
+  }
+}
+
 /**
  * `{type, message}` of whatever was thrown — an Error, a string, a null-prototype object, a
  * revoked Proxy — never throwing itself. `mask` (masked capture) rewrites the message.
@@ -29,7 +38,9 @@ export const errorInfo = (e: unknown, mask?: MapString): ErrorInfo => {
     }
   }
   message = message.slice(0, 1024)
-  if (mask) message = mask(message, 'message').slice(0, 1024)
+  if (mask) {
+    message = mask(message, 'message').slice(0, 1024)
+  }
   return { type: typeof name == 'string' && name ? name.slice(0, 256) : typeof e, message }
 }
 
@@ -47,13 +58,7 @@ export const errorInfo = (e: unknown, mask?: MapString): ErrorInfo => {
  * caller, and never leaves an unhandled rejection.
  */
 export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: unknown) => void, log?: Log): T => {
-  const report = (failed: boolean, v: unknown) => {
-    try {
-      done(failed, v)
-    } catch (e) {
-      log?.('observing failed', e)
-    }
-  }
+  const report = (failed: boolean, v: unknown) => safely(() => done(failed, v), log)
   let result: any
   try {
     result = fn()
@@ -63,13 +68,18 @@ export const observe = <T>(fn: () => T, done: (failed: boolean, errorOrValue: un
   }
   let promise: Promise<unknown> | undefined
   try {
-    if (result instanceof Promise) promise = result
-    else if (typeof read(result, 'then') == 'function') promise = result = Promise.resolve(result)
+    if (result instanceof Promise) {
+      promise = result
+    } else if (typeof read(result, 'then') == 'function') {
+      promise = result = Promise.resolve(result)
+    }
     promise?.then(
       (v) => report(false, v),
       (e) => report(true, e),
     )
   } catch {} // a revoked Proxy throws on instanceof (a plain value to us); a Promise subclass's then may throw
-  if (!promise) report(false, result)
+  if (!promise) {
+    report(false, result)
+  }
   return result
 }

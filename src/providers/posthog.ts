@@ -28,7 +28,7 @@ export interface PostHogProviderOptions {
   instance?: PostHogLike
 }
 
-/** The super properties registered while a turn is open. */
+/** The super properties registered while a turn is open (tagTurn names them in this order). */
 const TAGS = ['lumina_session_id', 'lumina_turn_id', 'lumina_turn_seq', 'lumina_turn_start_ts']
 
 /**
@@ -44,28 +44,38 @@ export const postHogProvider = (options: PostHogProviderOptions = {}): UIAnalyti
   /** The instance: `window.posthog` is looked up at each call (PostHog's snippet may still be loading). */
   const instance = (): PostHogLike | undefined => options.instance || (globalThis as { posthog?: PostHogLike }).posthog
   /** Calls a posthog-js method if posthog and the method are there (PostHog's snippet stub lacks some). */
-  const ph = (method: keyof PostHogLike, ...args: unknown[]): any => (instance()?.[method] as Function | undefined)?.apply(instance(), args)
+  const ph = (method: keyof PostHogLike, ...args: unknown[]): any =>
+    (instance()?.[method] as ((...a: unknown[]) => unknown) | undefined)?.apply(instance(), args)
   /** The turn whose tags are registered: finishing an older overlapping turn leaves them. */
   let tagged: string | undefined
   const untagTurn = (turnId: string) => {
-    if (tagged != turnId) return
+    if (tagged != turnId) {
+      return
+    }
     tagged = undefined
-    for (const name of TAGS) ph('unregister', name)
+    for (const name of TAGS) {
+      ph('unregister', name)
+    }
   }
   const getSessionId = () => ph('get_session_id') || undefined
   return {
     name: 'posthog',
     init() {
-      if (apiKey && !instance()?.__loaded) ph('init', apiKey, host ? { api_host: host } : {})
+      if (apiKey && !instance()?.__loaded) {
+        ph('init', apiKey, host ? { api_host: host } : {})
+      }
     },
     getSessionId,
     getReplayUrl() {
       const id = getSessionId()
-      return ph('get_session_replay_url', { withTimestamp: true }) || (id && host && projectId ? `${host.replace(/\/+$/, '')}/project/${projectId}/replay/${id}` : undefined)
+      return (
+        ph('get_session_replay_url', { withTimestamp: true }) ||
+        (id && host && projectId ? `${host.replace(/\/+$/, '')}/project/${projectId}/replay/${id}` : undefined)
+      )
     },
     tagTurn(t) {
       tagged = t.turnId
-      ph('register', { [TAGS[0]]: t.sessionId, [TAGS[1]]: t.turnId, [TAGS[2]]: t.seq, [TAGS[3]]: t.startedAt })
+      ph('register', { lumina_session_id: t.sessionId, lumina_turn_id: t.turnId, lumina_turn_seq: t.seq, lumina_turn_start_ts: t.startedAt })
     },
     untagTurn,
     startReplay: () => ph('startSessionRecording'),

@@ -19,11 +19,12 @@ describe('built files', () => {
     // measured size). The module split (+245 B) and the identity/session/init fault fixes
     // (+225 B), the turn-side fixes and the delivery fixes with gzip batches (issue 12 items 2, 7,
     // 10-15; issue 16: +1,040 B) took the bundle over it: until it is back under, this ceiling only stops growth.
+    // The size pass (build recipe, config table, shared helpers) took ~195 B off.
     // Lower it whenever the bundle shrinks; it must end at BUDGET.
     const BUDGET = 8192
     // Issue 14 then added ~340 B (finish()/flush() confirmation waits and the send window ~210,
     // shutdown() 32, turn.headers() baggage 28, the scopes seam for Node ~65, measured).
-    const CEILING = 11400
+    const CEILING = 11180
     const bytes = gzipSync(dist('lumina.min.js'), { level: 9 }).length
     expect(CEILING).toBeGreaterThanOrEqual(BUDGET)
     expect(bytes, `lumina.min.js is ${bytes} B gzip; the ceiling is ${CEILING} B, the budget ${BUDGET} B`).toBeLessThanOrEqual(CEILING)
