@@ -26,7 +26,10 @@ export default defineConfig({
       },
       { extends: true, test: { name: 'unit-real-time', environment: 'jsdom', include: REAL_TIME } },
       // The insights queries in Node, against the embedded store and a real ClickHouse.
-      { extends: true, test: { name: 'insights', environment: 'node', include: ['test/insights/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+      {
+        extends: true,
+        test: { name: 'insights', environment: 'node', include: ['test/insights/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
       // The ingest against real processes: collectors killed with SIGKILL, a >1 GiB store,
       // Debian's clickhouse-server (skipped with a note when absent). One file at a time.
       {

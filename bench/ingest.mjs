@@ -42,7 +42,9 @@ const writeBandwidth = () => {
   const block = Buffer.alloc(1 << 20, 7)
   const total = 512
   const t0 = performance.now()
-  for (let i = 0; i < total; i++) writeSync(fd, block)
+  for (let i = 0; i < total; i++) {
+    writeSync(fd, block)
+  }
   fsyncSync(fd)
   closeSync(fd)
   rmSync(join(work, 'bw.probe'))
@@ -61,12 +63,17 @@ const startCollector = (dataDir) =>
     child.stdout.on('data', (c) => {
       out += c
       const m = /listening (\S+)/.exec(out)
-      if (m) resolve({ url: m[1], child })
+      if (m) {
+        resolve({ url: m[1], child })
+      }
     })
     child.once('exit', (code) => reject(new Error(`collector exited ${code}`)))
   })
 
-const hex = (n) => Array.from({ length: n }, () => '0123456789abcdef'[(Math.random() * 16) | 0]).join('').replace(/^0/, '1')
+const hex = (n) =>
+  Array.from({ length: n }, () => '0123456789abcdef'[(Math.random() * 16) | 0])
+    .join('')
+    .replace(/^0/, '1')
 /**
  * A realistic turn line (~900 B: two short messages, usage, a tool call), from a template with
  * a fresh id each time: the load generator shares the CPU with the collector, so it must be cheap.
@@ -76,11 +83,28 @@ const template = (() => {
   const span = hex(16)
   const now = new Date().toISOString()
   return JSON.stringify({
-    id: 'ID', source: 'sdk', name: 'turn', ts: now, distinct_id: 'anon_' + crypto.randomUUID(), session_id: trace,
-    sdk: { name: 'luminasdk', version: '0.1.0' }, turn_id: span, seq: 3, traceparent: `00-${trace}-${span}-01`, started_at: now, ended_at: now,
-    latency_ms: 812, model: 'gpt-4o-mini', prompt_id: 'support-v3', status: 'ok', time_to_first_token_ms: 240,
+    id: 'ID',
+    source: 'sdk',
+    name: 'turn',
+    ts: now,
+    distinct_id: 'anon_' + crypto.randomUUID(),
+    session_id: trace,
+    sdk: { name: 'luminasdk', version: '0.1.0' },
+    turn_id: span,
+    seq: 3,
+    traceparent: `00-${trace}-${span}-01`,
+    started_at: now,
+    ended_at: now,
+    latency_ms: 812,
+    model: 'gpt-4o-mini',
+    prompt_id: 'support-v3',
+    status: 'ok',
+    time_to_first_token_ms: 240,
     usage: { input_tokens: 412, output_tokens: 96 },
-    messages: [{ role: 'user', content: 'Where is my order #1234?' }, { role: 'assistant', content: 'It shipped yesterday and arrives Friday.' }],
+    messages: [
+      { role: 'user', content: 'Where is my order #1234?' },
+      { role: 'assistant', content: 'It shipped yesterday and arrives Friday.' },
+    ],
     tool_calls: [{ span_id: hex(16), name: 'lookup_order', type: 'function', started_at: now, status: 'ok', latency_ms: 35 }],
   }).split('"ID"')
 })()
@@ -106,9 +130,15 @@ const load = async (url, clients, perBatch, pid) => {
     while (performance.now() < end) {
       const body = Array.from({ length: perBatch }, turnLine).join('\n') + '\n'
       const t0 = performance.now()
-      const res = await fetch(`${url}/collect/sdk/events`, { method: 'POST', headers: { 'X-Api-Key': 'wk_bench', 'Content-Type': 'application/x-ndjson' }, body })
+      const res = await fetch(`${url}/collect/sdk/events`, {
+        method: 'POST',
+        headers: { 'X-Api-Key': 'wk_bench', 'Content-Type': 'application/x-ndjson' },
+        body,
+      })
       await res.text()
-      if (res.status != 200) throw new Error(`status ${res.status}`)
+      if (res.status != 200) {
+        throw new Error(`status ${res.status}`)
+      }
       latencies.push(performance.now() - t0)
       events += perBatch
       bytes += body.length
@@ -164,9 +194,13 @@ if (clickhouseAvailable) {
   const client = createClient({ url: ch.url })
   await client.command({ query: 'CREATE TABLE bench.direct AS bench.events' })
   const built = []
-  for await (const e of store.scan({ project: 'bench' })) built.push(rowOf(e))
+  for await (const e of store.scan({ project: 'bench' })) {
+    built.push(rowOf(e))
+  }
   const t1 = performance.now()
-  for (let i = 0; i < built.length; i += 20_000) await client.insert({ table: 'bench.direct', values: built.slice(i, i + 20_000), format: 'JSONEachRow' })
+  for (let i = 0; i < built.length; i += 20_000) {
+    await client.insert({ table: 'bench.direct', values: built.slice(i, i + 20_000), format: 'JSONEachRow' })
+  }
   const directSecs = (performance.now() - t1) / 1000
   await client.close()
   await store.close()
@@ -185,13 +219,18 @@ const results = { date: new Date().toISOString(), seconds_per_run: SECONDS, disk
 writeFileSync(root + 'bench/ingest-results.json', JSON.stringify(results, null, 2) + '\n')
 console.log(`\ningest (durable acknowledgement: every 2xx fsynced)`)
 console.log(`disk: ${disk.fsync_per_s} fsync/s, ${disk.write_mb_per_s} MB/s sequential write`)
-for (const r of runs)
+for (const r of runs) {
   console.log(
     `${String(r.clients).padStart(3)} clients x ${String(r.events_per_request).padStart(2)} events/request: ${r.events_per_s} events/s, ${r.requests_per_s} req/s ` +
       `(${r.requests_per_fsync_limit}x the disk's fsync/s), ${r.mb_per_s} MB/s (${(r.bandwidth_share * 100).toFixed(1)}% of its bandwidth), ack p50 ${r.ack_p50_ms} ms, p99 ${r.ack_p99_ms} ms; ` +
       `collector CPU ${r.collector_cpu_share} cores, ${r.events_per_cpu_s} events per CPU-second`,
   )
-if (clickhouse.rows)
-  console.log(`ClickHouse loader: ${clickhouse.loader_rows_per_s} rows/s (${clickhouse.rows} rows) vs ${clickhouse.direct_insert_rows_per_s} rows/s direct insert of prebuilt rows: ${clickhouse.ratio_to_direct}x`)
-else console.log(`ClickHouse loader: skipped (${clickhouse.skipped})`)
+}
+if (clickhouse.rows) {
+  console.log(
+    `ClickHouse loader: ${clickhouse.loader_rows_per_s} rows/s (${clickhouse.rows} rows) vs ${clickhouse.direct_insert_rows_per_s} rows/s direct insert of prebuilt rows: ${clickhouse.ratio_to_direct}x`,
+  )
+} else {
+  console.log(`ClickHouse loader: skipped (${clickhouse.skipped})`)
+}
 console.log('results in bench/ingest-results.json')

@@ -28,9 +28,13 @@ const DAY = 86400e3
 /** The pid of the process whose command line contains `needle` (the ClickHouse server). */
 function pidOf(needle) {
   for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) {continue}
+    if (!/^\d+$/.test(pid)) {
+      continue
+    }
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) {return pid}
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) {
+        return pid
+      }
     } catch {} // a process that ended meanwhile
   }
   return null
@@ -62,15 +66,25 @@ const ch = clickhouseAvailable ? await startClickHouse({ dir: join(dir, 'ch') })
 const chPid = ch ? pidOf(`${join(dir, 'ch')}/config.xml`) : null
 const client = ch ? createClient({ url: ch.url, request_timeout: 300_000, compression: { request: false, response: false } }) : null
 // Interrupted: the ClickHouse child and the temp store go too.
-for (const signal of ['SIGINT', 'SIGTERM'])
-  {process.once(signal, async () => {
-    if (keep) {await ch?.kill()}
-    else {await ch?.stop()}
-    if (!keep) {rmSync(dir, { recursive: true, force: true })}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    if (keep) {
+      await ch?.kill()
+    } else {
+      await ch?.stop()
+    }
+    if (!keep) {
+      rmSync(dir, { recursive: true, force: true })
+    }
     process.exit(130)
-  })}
-if (client && !loaded) {await applySchema(client, 'lumina')}
-if (!client) {log('ClickHouse not installed: embedded store only')}
+  })
+}
+if (client && !loaded) {
+  await applySchema(client, 'lumina')
+}
+if (!client) {
+  log('ClickHouse not installed: embedded store only')
+}
 
 // --- the fixture: the last 29 days, written in batches to both engines ---
 const started = performance.now()
@@ -85,7 +99,10 @@ if (loaded) {
   const flush = async () => {
     const list = batch
     batch = []
-    await Promise.all([store.append(list), client ? client.insert({ table: 'lumina.events', values: list.map((e) => rowOf(e)), format: 'JSONEachRow' }) : null])
+    await Promise.all([
+      store.append(list),
+      client ? client.insert({ table: 'lumina.events', values: list.map((e) => rowOf(e)), format: 'JSONEachRow' }) : null,
+    ])
   }
   for (;;) {
     const next = gen.next()
@@ -95,11 +112,17 @@ if (loaded) {
     }
     batch.push(next.value)
     events++
-    if (batch.length == 20_000) {await flush()}
-    if (events % 1_000_000 == 0) {log(`${events} events written`)}
+    if (batch.length == 20_000) {
+      await flush()
+    }
+    if (events % 1_000_000 == 0) {
+      log(`${events} events written`)
+    }
   }
   await flush()
-  if (client) {await client.command({ query: 'OPTIMIZE TABLE lumina.events FINAL' })} // as after background merges
+  if (client) {
+    await client.command({ query: 'OPTIMIZE TABLE lumina.events FINAL' })
+  } // as after background merges
   stats.generated_at = Date.now()
   writeFileSync(join(dir, 'fixture.json'), JSON.stringify(stats))
 }
@@ -113,13 +136,20 @@ const render = async (origin, screenshot) => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
   await page.goto(`${origin}/insights/?read_key=${KEY}&range=${RANGE}`)
   await page.waitForFunction(() => document.body.dataset.state == 'ready' || document.body.dataset.state == 'error', null, { timeout: 600_000 })
-  const result = await page.evaluate(() => ({ state: document.body.dataset.state, renderMs: performance.now(), status: document.getElementById('status').textContent, turns: document.querySelector('.card .value')?.textContent }))
+  const result = await page.evaluate(() => ({
+    state: document.body.dataset.state,
+    renderMs: performance.now(),
+    status: document.getElementById('status').textContent,
+    turns: document.querySelector('.card .value')?.textContent,
+  }))
   if (screenshot) {
     mkdirSync(join(root, 'test-results'), { recursive: true })
     await page.screenshot({ path: join(root, 'test-results', screenshot) })
   }
   await page.close()
-  if (result.state != 'ready') {throw new Error(`insights page failed: ${result.status}`)}
+  if (result.state != 'ready') {
+    throw new Error(`insights page failed: ${result.status}`)
+  }
   return result
 }
 const apiTimings = async (origin, path) => {
@@ -131,9 +161,13 @@ const apiTimings = async (origin, path) => {
 
 const results = { turns: stats.turns, events: stats.events, sessions: stats.sessions, load_s: Math.round(loadMs / 1000), engines: {} }
 const engines = [['embedded', { project: 'demo', store }, EMBEDDED_RUNS]]
-if (client) {engines.unshift(['clickhouse', { project: 'demo', clickhouse: client, table: 'lumina.events' }, RUNS])}
+if (client) {
+  engines.unshift(['clickhouse', { project: 'demo', clickhouse: client, table: 'lumina.events' }, RUNS])
+}
 for (const [name, ctx, runs] of engines) {
-  if (!runs) {continue}
+  if (!runs) {
+    continue
+  }
   const srv = await serveInsights({ readKey: KEY, ctx })
   const renders = []
   const queries = []
@@ -155,22 +189,47 @@ for (const [name, ctx, runs] of engines) {
   const sample = body.recent[0]
   const session = await apiTimings(srv.origin, `/api/insights/session?id=${sample.session_id}&around=${sample.ts_ms}`)
   const perQuery = {}
-  for (const k of Object.keys(queries[0])) {perQuery[k] = median(queries.map((q) => q[k]))}
-  results.engines[name] = { render_ms: Math.round(median(renders)), renders_ms: renders.map(Math.round), cpu_s: Math.round(median(cpuSeconds) * 10) / 10, turns_shown: shown, api_ms: perQuery, session_ms: Math.round(session.wallMs) }
-  log(`${name}: first full render ${Math.round(median(renders))} ms (runs ${renders.map(Math.round).join(', ')}; ${(median(cpuSeconds)).toFixed(1)} CPU s), API ${JSON.stringify(perQuery)}, session timeline ${Math.round(session.wallMs)} ms`)
+  for (const k of Object.keys(queries[0])) {
+    perQuery[k] = median(queries.map((q) => q[k]))
+  }
+  results.engines[name] = {
+    render_ms: Math.round(median(renders)),
+    renders_ms: renders.map(Math.round),
+    cpu_s: Math.round(median(cpuSeconds) * 10) / 10,
+    turns_shown: shown,
+    api_ms: perQuery,
+    session_ms: Math.round(session.wallMs),
+  }
+  log(
+    `${name}: first full render ${Math.round(median(renders))} ms (runs ${renders.map(Math.round).join(', ')}; ${median(cpuSeconds).toFixed(1)} CPU s), API ${JSON.stringify(perQuery)}, session timeline ${Math.round(session.wallMs)} ms`,
+  )
   await srv.close()
 }
 
 await browser.close()
 await client?.close()
-if (keep) {await ch?.kill()}
-else {await ch?.stop()}
+if (keep) {
+  await ch?.kill()
+} else {
+  await ch?.stop()
+}
 await store.close()
-if (!keep) {rmSync(dir, { recursive: true, force: true })}
+if (!keep) {
+  rmSync(dir, { recursive: true, force: true })
+}
 results.load_average = loadavg().map((x) => Math.round(x * 10) / 10)
 writeFileSync(join(root, 'bench/insights-results.json'), JSON.stringify(results, null, 2) + '\n')
 console.log(`\nInsights with ${results.turns.toLocaleString('en-US')} turns (${results.events.toLocaleString('en-US')} events)`)
 console.log(`(load average of the machine at the end: ${results.load_average.join(', ')} on ${cpus().length} cores)`)
 console.log('engine      first full render   CPU    API total   per query (ms)                          session timeline')
-for (const [name, r] of Object.entries(results.engines))
-  {console.log(`${name.padEnd(12)}${(r.render_ms + ' ms').padEnd(20)}${(r.cpu_s + ' s').padEnd(7)}${(r.api_ms.total + ' ms').padEnd(12)}${Object.entries(r.api_ms).filter(([k]) => k != 'total').map(([k, v]) => `${k} ${v}`).join(', ').padEnd(40)}${r.session_ms} ms`)}
+for (const [name, r] of Object.entries(results.engines)) {
+  console.log(
+    `${name.padEnd(12)}${(r.render_ms + ' ms').padEnd(20)}${(r.cpu_s + ' s').padEnd(7)}${(r.api_ms.total + ' ms').padEnd(12)}${Object.entries(
+      r.api_ms,
+    )
+      .filter(([k]) => k != 'total')
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')
+      .padEnd(40)}${r.session_ms} ms`,
+  )
+}

@@ -28,7 +28,11 @@ const PACED = { n: 200, gapMs: 50 }
 
 // A static server with cross-origin isolation (COOP/COEP): performance.now() then has 5 µs
 // resolution instead of 100 µs, fine enough to time one turn.
-const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+}
 const INIT_OURS = `lumina.init({ writeKey: 'bench', endpoint: location.origin, captureTranscript: 'full' })`
 const INIT_POSTHOG = `posthog.init('phc_bench', { api_host: location.origin + '/ph', opt_out_useragent_filter: true, autocapture: false, capture_pageview: false, disable_session_recording: true, advanced_disable_flags: true })`
 /** Pages that load a bundle as a site does (an external script, then init) for the load-time script cost. */
@@ -44,12 +48,18 @@ const LOAD_PAGES = {
  */
 const wire = { collect: { requests: 0, body: 0, headers: 0, turns: 0 }, ph: { requests: 0, body: 0, headers: 0, turns: 0 } }
 const resetWire = () => {
-  for (const w of Object.values(wire)) Object.assign(w, { requests: 0, body: 0, headers: 0, turns: 0 })
+  for (const w of Object.values(wire)) {
+    Object.assign(w, { requests: 0, body: 0, headers: 0, turns: 0 })
+  }
 }
 const server = createServer((req, res) => {
   const path = req.url.split('?')[0]
-  if (path == '/ours.js') return res.writeHead(200, { 'Content-Type': 'text/javascript', ...isolation }).end(ours)
-  if (path == '/posthog.js') return res.writeHead(200, { 'Content-Type': 'text/javascript', ...isolation }).end(posthog)
+  if (path == '/ours.js') {
+    return res.writeHead(200, { 'Content-Type': 'text/javascript', ...isolation }).end(ours)
+  }
+  if (path == '/posthog.js') {
+    return res.writeHead(200, { 'Content-Type': 'text/javascript', ...isolation }).end(posthog)
+  }
   if (path.startsWith('/collect/') || path.startsWith('/ph/')) {
     const chunks = []
     req.on('data', (c) => chunks.push(c))
@@ -70,7 +80,9 @@ const server = createServer((req, res) => {
     })
     return
   }
-  if (path in LOAD_PAGES) return res.writeHead(200, { 'Content-Type': 'text/html', ...isolation }).end(`<!doctype html><title>load</title>${LOAD_PAGES[path]}`)
+  if (path in LOAD_PAGES) {
+    return res.writeHead(200, { 'Content-Type': 'text/html', ...isolation }).end(`<!doctype html><title>load</title>${LOAD_PAGES[path]}`)
+  }
   res.writeHead(200, { 'Content-Type': 'text/html', ...isolation }).end('<!doctype html><title>bench</title>')
 })
 await new Promise((r) => server.listen(0, '127.0.0.1', r))
@@ -84,7 +96,16 @@ if (!existsSync(executablePath)) {
 }
 const browser = await chromium.launch({
   executablePath,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--js-flags=--expose-gc'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--js-flags=--expose-gc',
+  ],
 })
 const chromiumVersion = browser.version()
 
@@ -131,7 +152,14 @@ const loadCost = async (url, init) => {
 
 const initOurs = ({ origin }) => window.lumina.init({ writeKey: 'bench', endpoint: origin, captureTranscript: 'full' })
 const initPostHog = ({ origin }) =>
-  window.posthog.init('phc_bench', { api_host: origin + '/ph', opt_out_useragent_filter: true, autocapture: false, capture_pageview: false, disable_session_recording: true, advanced_disable_flags: true })
+  window.posthog.init('phc_bench', {
+    api_host: origin + '/ph',
+    opt_out_useragent_filter: true,
+    autocapture: false,
+    capture_pageview: false,
+    disable_session_recording: true,
+    advanced_disable_flags: true,
+  })
 
 const oursLoad = await loadCost('/ours.js', initOurs)
 const phLoad = await loadCost('/posthog.js', initPostHog)
@@ -158,7 +186,9 @@ const loadScriptMs = async (path) => {
     parts.push(
       await page.evaluate(() => {
         const t = window.__t
-        if (!t) return []
+        if (!t) {
+          return []
+        }
         const js = performance.getEntriesByType('resource').find((e) => /\/(ours|posthog)\.js$/.test(e.name))
         return [t[0] - js.responseEnd, ...t.slice(1).map((x, i) => x - t[i])]
       }),
@@ -215,20 +245,33 @@ const pacedRun = async (kind) => {
         const t0 = performance.now()
         if (kind == 'ours') {
           const turn = s.turn()
-          await turn.wrapLLM(() => Promise.resolve({ usage: { prompt_tokens: 20, completion_tokens: 12 } }), { model: 'gpt-4o-mini', prompt_id: 'refunds' })
+          await turn.wrapLLM(() => Promise.resolve({ usage: { prompt_tokens: 20, completion_tokens: 12 } }), {
+            model: 'gpt-4o-mini',
+            prompt_id: 'refunds',
+          })
           turn.setMessages(messages)
           turn.annotate({ topic: 'billing', experiment: 'b' })
           await turn.finish()
         }
-        if (kind == 'posthog')
+        if (kind == 'posthog') {
           window.posthog.capture('$ai_generation', {
-            $ai_model: 'gpt-4o-mini', $ai_provider: 'openai', $ai_latency: 0.8, $ai_input_tokens: 20, $ai_output_tokens: 12, $ai_trace_id: 't', $ai_span_id: 's',
-            $ai_input: [messages[0]], $ai_output_choices: [messages[1]],
+            $ai_model: 'gpt-4o-mini',
+            $ai_provider: 'openai',
+            $ai_latency: 0.8,
+            $ai_input_tokens: 20,
+            $ai_output_tokens: 12,
+            $ai_trace_id: 't',
+            $ai_span_id: 's',
+            $ai_input: [messages[0]],
+            $ai_output_choices: [messages[1]],
           })
+        }
         times.push((performance.now() - t0) * 1000)
         await sleep(gapMs)
       }
-      if (kind == 'ours') await window.lumina.flush()
+      if (kind == 'ours') {
+        await window.lumina.flush()
+      }
       await sleep(4000) // posthog sends its queue on a ~3 s timer
       return times
     },
@@ -253,10 +296,16 @@ const pacedOf = async (kind) => {
     wire_bytes_per_event: events ? Math.round((sent.body + sent.headers) / events) : null,
   }
 }
-const paced = { ours: await pacedOf('ours'), posthog: await pacedOf('posthog'), n: PACED.n, per_s: 1000 / PACED.gapMs, idle_task_ms: +pacedIdle.taskMs.toFixed(1) }
+const paced = {
+  ours: await pacedOf('ours'),
+  posthog: await pacedOf('posthog'),
+  n: PACED.n,
+  per_s: 1000 / PACED.gapMs,
+  idle_task_ms: +pacedIdle.taskMs.toFixed(1),
+}
 
 // Main-thread cost of one complete turn, and of one posthog.capture of the same generation.
-const { page, heap, close } = await freshPage()
+const { page, close } = await freshPage()
 await page.addScriptTag({ url: '/ours.js' })
 await page.addScriptTag({ url: '/posthog.js' })
 await page.evaluate(initOurs, { origin })
@@ -285,7 +334,13 @@ const captureUs = await page.evaluate((n) => {
   for (let i = 0; i < n; i++) {
     const t0 = performance.now()
     window.posthog.capture('$ai_generation', {
-      $ai_model: 'gpt-4o-mini', $ai_provider: 'openai', $ai_latency: 0.8, $ai_input_tokens: 20, $ai_output_tokens: 12, $ai_trace_id: 't', $ai_span_id: 's',
+      $ai_model: 'gpt-4o-mini',
+      $ai_provider: 'openai',
+      $ai_latency: 0.8,
+      $ai_input_tokens: 20,
+      $ai_output_tokens: 12,
+      $ai_trace_id: 't',
+      $ai_span_id: 's',
       $ai_input: [{ role: 'user', content: 'What is the refund policy for annual plans?' }],
       $ai_output_choices: [{ role: 'assistant', content: 'Annual plans can be refunded within 30 days of purchase.' }],
     })
@@ -303,7 +358,9 @@ const encode = await (async () => {
   const ms = await page.evaluate(async (n) => {
     const fields = { message_id: 'm', typing_duration_ms: 1234, character_count: 42, content_hash: 'a'.repeat(64) }
     const t0 = performance.now()
-    for (let i = 0; i < n; i++) window.lumina._track('chat_message_submitted', fields, true)
+    for (let i = 0; i < n; i++) {
+      window.lumina._track('chat_message_submitted', fields, true)
+    }
     await window.lumina.flush()
     return performance.now() - t0
   }, 10000)
@@ -326,7 +383,10 @@ const outage = await (async () => {
     for (let i = 0; i < n; i++) {
       const t = s.turn()
       await t.wrapLLM(() => Promise.resolve('ok'), { model: 'm' })
-      t.setMessages([{ role: 'user', content: 'hello ' + i }, { role: 'assistant', content: 'hi there' }])
+      t.setMessages([
+        { role: 'user', content: 'hello ' + i },
+        { role: 'assistant', content: 'hi there' },
+      ])
       await t.finish()
     }
   }, 10000)
@@ -344,17 +404,33 @@ server.close()
 const standIn = (name, file, transform) => ({
   name,
   setup: (b) =>
-    b.onLoad({ filter: new RegExp(file.replace(/[/.]/g, '\\$&') + '$') }, (args) => ({ contents: transform(readFileSync(args.path, 'utf8')), loader: 'ts' })),
+    b.onLoad({ filter: new RegExp(file.replace(/[/.]/g, '\\$&') + '$') }, (args) => ({
+      contents: transform(readFileSync(args.path, 'utf8')),
+      loader: 'ts',
+    })),
 })
 const PARTS = {
-  chat_inputs: standIn('chat', 'src/chat-input.ts', () => 'export class ChatInputTracker {}\nexport const bindChatInputs = (..._: unknown[]) => () => {}\nexport const trackerFor = (_: unknown) => ChatInputTracker'),
+  chat_inputs: standIn(
+    'chat',
+    'src/chat-input.ts',
+    () =>
+      'export class ChatInputTracker {}\nexport const bindChatInputs = (..._: unknown[]) => () => {}\nexport const trackerFor = (_: unknown) => ChatInputTracker',
+  ),
   posthog_provider: standIn('posthog', 'src/providers/posthog.ts', () => 'export const postHogProvider = (o: any) => o'),
-  stream_observation: standIn('streams', 'src/llm.ts', (src) => src.replace('export const observeStream = (', 'export const observeStream = (..._: unknown[]) => false\nconst unused = (')),
-  debug_messages: standIn('debug', 'src/lib/log.ts', () => 'export type Log = (...args: unknown[]) => void\nexport const createLog = (_: unknown): Log => () => {}'),
+  stream_observation: standIn('streams', 'src/llm.ts', (src) =>
+    src.replace('export const observeStream = (', 'export const observeStream = (..._: unknown[]) => false\nconst unused = ('),
+  ),
+  debug_messages: standIn(
+    'debug',
+    'src/lib/log.ts',
+    () => 'export type Log = (...args: unknown[]) => void\nexport const createLog = (_: unknown): Log => () => {}',
+  ),
 }
 const composition = {}
 const fullGzip = gz((await cdnBundle([], true)).min.code)
-for (const [part, plugin] of Object.entries(PARTS)) composition[part] = fullGzip - gz((await cdnBundle([plugin], true)).min.code)
+for (const [part, plugin] of Object.entries(PARTS)) {
+  composition[part] = fullGzip - gz((await cdnBundle([plugin], true)).min.code)
+}
 composition.everything_else = gz((await cdnBundle(Object.values(PARTS), true)).min.code)
 
 const results = {
@@ -374,7 +450,11 @@ const results = {
   load: { ours: oursLoad, posthog: phLoad, page_loads: LOADS },
   load_script_ms: loadScript,
   paced,
-  turn_main_thread_us: { median: +median(turnUs).toFixed(1), p95: +[...turnUs].sort((a, b) => a - b)[Math.floor(turnUs.length * 0.95)].toFixed(1), n: TURNS },
+  turn_main_thread_us: {
+    median: +median(turnUs).toFixed(1),
+    p95: +[...turnUs].sort((a, b) => a - b)[Math.floor(turnUs.length * 0.95)].toFixed(1),
+    n: TURNS,
+  },
   posthog_capture_us: { median: +median(captureUs).toFixed(1), n: TURNS },
   encode_events_per_s: encode,
   outage_10k_turns_heap_growth_mb: outage,
@@ -392,26 +472,64 @@ results.budgets = {
 }
 writeFileSync(root + 'bench/results.json', JSON.stringify(results, null, 2) + '\n')
 
-const row = (what, ours, theirs, budget = '') => console.log(`${what.padEnd(34)} ${String(ours).padStart(14)} ${String(theirs).padStart(14)}   ${budget}`)
+const row = (what, ours, theirs, budget = '') =>
+  console.log(`${what.padEnd(34)} ${String(ours).padStart(14)} ${String(theirs).padStart(14)}   ${budget}`)
 console.log(`\n${'measure'.padEnd(34)} ${'lumina'.padStart(14)} ${'posthog-js'.padStart(14)}   budget`)
-row('snippet min / gzip (B)', `${results.bytes.snippet_min} / ${results.bytes.snippet_gzip}`, '', results.budgets.snippet_min_le_700 ? '≤ 700 ok' : '≤ 700 OVER')
+row(
+  'snippet min / gzip (B)',
+  `${results.bytes.snippet_min} / ${results.bytes.snippet_gzip}`,
+  '',
+  results.budgets.snippet_min_le_700 ? '≤ 700 ok' : '≤ 700 OVER',
+)
 row('bundle min (B)', results.bytes.lumina_min, results.bytes.posthog_array_js)
-row('bundle gzip (B)', results.bytes.lumina_gzip, results.bytes.posthog_array_js_gzip, results.budgets.lumina_gzip_le_8192 ? '≤ 8192 ok' : '≤ 8192 OVER')
+row(
+  'bundle gzip (B)',
+  results.bytes.lumina_gzip,
+  results.bytes.posthog_array_js_gzip,
+  results.budgets.lumina_gzip_le_8192 ? '≤ 8192 ok' : '≤ 8192 OVER',
+)
 row('bundle brotli (B)', results.bytes.lumina_brotli, results.bytes.posthog_array_js_brotli)
 row(`evaluation, median of ${LOADS} (ms)`, oursLoad.eval_ms, phLoad.eval_ms, '≤ 3 goal')
 row('heap after init (KiB)', oursLoad.heap_after_init_kb, phLoad.heap_after_init_kb)
 row('script time during load (ms)', loadScript.ours_ms, loadScript.posthog_ms, results.budgets.load_script_le_6ms ? '≤ 6 ok' : '≤ 6 OVER')
-row('  page clock: eval / init / start (ms)', Object.values(loadScript.ours_parts_ms).join(' / '), Object.values(loadScript.posthog_parts_ms).join(' / '))
-row('burst: one turn vs one capture (µs)', results.turn_main_thread_us.median, results.posthog_capture_us.median, results.budgets.turn_median_le_50us ? '≤ 50 ok' : '≤ 50 OVER')
+row(
+  '  page clock: eval / init / start (ms)',
+  Object.values(loadScript.ours_parts_ms).join(' / '),
+  Object.values(loadScript.posthog_parts_ms).join(' / '),
+)
+row(
+  'burst: one turn vs one capture (µs)',
+  results.turn_main_thread_us.median,
+  results.posthog_capture_us.median,
+  results.budgets.turn_median_le_50us ? '≤ 50 ok' : '≤ 50 OVER',
+)
 row(`paced ${paced.n} at ${paced.per_s}/s: call (µs)`, paced.ours.call_us_median, paced.posthog.call_us_median)
 row('  first call, cold (µs)', paced.ours.first_call_us, paced.posthog.first_call_us)
-row('  main thread per event (µs)', paced.ours.main_thread_us_per_event, paced.posthog.main_thread_us_per_event, results.budgets.paced_turn_le_80us ? '≤ 80 ok' : '≤ 80 OVER')
-row('  bytes on the wire per event', paced.ours.wire_bytes_per_event, paced.posthog.wire_bytes_per_event, results.budgets.wire_bytes_per_turn_le_400 ? '≤ 400 ok' : '≤ 400 OVER')
+row(
+  '  main thread per event (µs)',
+  paced.ours.main_thread_us_per_event,
+  paced.posthog.main_thread_us_per_event,
+  results.budgets.paced_turn_le_80us ? '≤ 80 ok' : '≤ 80 OVER',
+)
+row(
+  '  bytes on the wire per event',
+  paced.ours.wire_bytes_per_event,
+  paced.posthog.wire_bytes_per_event,
+  results.budgets.wire_bytes_per_turn_le_400 ? '≤ 400 ok' : '≤ 400 OVER',
+)
 row('  body bytes per event', paced.ours.body_bytes_per_event, paced.posthog.body_bytes_per_event)
-row('  requests / events arrived', `${paced.ours.requests} / ${paced.ours.events_arrived}`, `${paced.posthog.requests} / ${paced.posthog.events_arrived}`)
+row(
+  '  requests / events arrived',
+  `${paced.ours.requests} / ${paced.ours.events_arrived}`,
+  `${paced.posthog.requests} / ${paced.posthog.events_arrived}`,
+)
 row('  ratio (capture / turn)', `${results.turn_vs_posthog_capture}×`, '')
 row('NDJSON encode + send (events/s)', encode, '')
 row('10k turns, collector down: heap +MB', outage, '', results.budgets.outage_heap_growth_lt_5mb ? '< 5 ok' : '< 5 OVER')
-console.log(`bundle gzip by part (B): ${Object.entries(composition).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(' · ')}`)
+console.log(
+  `bundle gzip by part (B): ${Object.entries(composition)
+    .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
+    .join(' · ')}`,
+)
 console.log(`\ncross-origin isolated (5 µs timer): ${isolated}; results in bench/results.json`)
 await import('./ingest.mjs') // the ingest section: its own file (collector, disk, ClickHouse)

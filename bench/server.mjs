@@ -59,8 +59,11 @@ const concurrentRequests = requests
 // 3. a script that ends on its own after finishing turns without awaiting them
 const exitMs = await new Promise((resolve, reject) => {
   const started = performance.now()
-  execFile(process.execPath, [join(root, 'test/server/fixtures/exit.mjs'), endpoint, 'wk_bench', 'before-exit', '20'], { timeout: 60_000 }, (error) =>
-    error ? reject(error) : resolve(performance.now() - started),
+  execFile(
+    process.execPath,
+    [join(root, 'test/server/fixtures/exit.mjs'), endpoint, 'wk_bench', 'before-exit', '20'],
+    { timeout: 60_000 },
+    (error) => (error ? reject(error) : resolve(performance.now() - started)),
   )
 })
 

@@ -14,7 +14,9 @@ export const MAX_GZIP_RATIO = 100
  */
 export const readBody = (req, { maxBytes = MAX_BODY_BYTES, maxRatio = MAX_GZIP_RATIO } = {}) =>
   new Promise((resolve) => {
-    const encoding = String(req.headers['content-encoding'] || 'identity').trim().toLowerCase()
+    const encoding = String(req.headers['content-encoding'] || 'identity')
+      .trim()
+      .toLowerCase()
     if (encoding != 'identity' && encoding != 'gzip') {
       drain(req)
       return resolve({ ok: false, status: 415, error: `content encoding ${encoding.slice(0, 40)}` })
@@ -30,20 +32,30 @@ export const readBody = (req, { maxBytes = MAX_BODY_BYTES, maxRatio = MAX_GZIP_R
     let size = 0
     let done = false
     const finish = (result) => {
-      if (done) return
+      if (done) {
+        return
+      }
       done = true
       resolve(result)
     }
     const fail = (status, error) => {
-      if (gunzip) gunzip.destroy()
+      if (gunzip) {
+        gunzip.destroy()
+      }
       drain(req)
       finish({ ok: false, status, error })
     }
     const take = (chunk) => {
-      if (done) return
+      if (done) {
+        return
+      }
       size += chunk.length
-      if (size > maxBytes) return fail(413, `body over ${maxBytes} bytes${gunzip ? ' after decompression' : ''}`)
-      if (gunzip && size > Math.max(wireBytes, 1024) * maxRatio) return fail(413, `compression ratio over ${maxRatio}`)
+      if (size > maxBytes) {
+        return fail(413, `body over ${maxBytes} bytes${gunzip ? ' after decompression' : ''}`)
+      }
+      if (gunzip && size > Math.max(wireBytes, 1024) * maxRatio) {
+        return fail(413, `compression ratio over ${maxRatio}`)
+      }
       chunks.push(chunk)
     }
     const gunzip = encoding == 'gzip' ? createGunzip() : null
@@ -53,16 +65,28 @@ export const readBody = (req, { maxBytes = MAX_BODY_BYTES, maxRatio = MAX_GZIP_R
       gunzip.on('end', () => finish({ ok: true, body: Buffer.concat(chunks) }))
     }
     req.on('data', (c) => {
-      if (done) return
+      if (done) {
+        return
+      }
       wireBytes += c.length
-      if (wireBytes > maxBytes) return fail(413, `body over ${maxBytes} bytes`)
-      if (gunzip) gunzip.write(c)
-      else take(c)
+      if (wireBytes > maxBytes) {
+        return fail(413, `body over ${maxBytes} bytes`)
+      }
+      if (gunzip) {
+        gunzip.write(c)
+      } else {
+        take(c)
+      }
     })
     req.on('end', () => {
-      if (done) return
-      if (gunzip) gunzip.end()
-      else finish({ ok: true, body: Buffer.concat(chunks) })
+      if (done) {
+        return
+      }
+      if (gunzip) {
+        gunzip.end()
+      } else {
+        finish({ ok: true, body: Buffer.concat(chunks) })
+      }
     })
     req.on('error', () => finish({ ok: false, status: 400, error: 'request aborted' }))
   })

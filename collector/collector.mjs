@@ -63,7 +63,9 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
   const loader = clickhouse ? startClickHouseLoader({ store, dataDir, log, ...clickhouse }) : null
 
   const reply = (res, status, body, headers = {}) => {
-    if (res.headersSent) return res.end()
+    if (res.headersSent) {
+      return res.end()
+    }
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers })
     res.end(JSON.stringify(body))
   }
@@ -71,15 +73,23 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
   /** POST /collect/sdk/events for a project: 2xx only once accepted lines are fsynced. */
   const collect = async (req, res, project) => {
     const got = await readBody(req, { maxBytes: limits.maxBodyBytes, maxRatio: limits.maxGzipRatio })
-    if (!got.ok) return reply(res, got.status, { error: got.error }, CORS)
+    if (!got.ok) {
+      return reply(res, got.status, { error: got.error }, CORS)
+    }
     const { events, rejected, lines } = parseBatch(got.body.toString('utf8'), { project, receivedMs: Date.now() })
     try {
       const [appended] = await Promise.all([store.append(events), rejected.length ? quarantine.keep(project, rejected) : null])
-      if (appended.stored.length) live.publish(project, appended.stored)
+      if (appended.stored.length) {
+        live.publish(project, appended.stored)
+      }
       const body = report({ accepted: events.length, duplicates: appended.duplicates, rejected })
       log(`${project}: accepted ${body.accepted} (${body.duplicates} duplicate, ${body.rejected_count} rejected)`)
-      if (!lines) return reply(res, 400, { error: 'empty body', ...body }, CORS)
-      if (!events.length && rejected.every((r) => r.error == 'not JSON')) return reply(res, 400, { error: 'no line parsed', ...body }, CORS)
+      if (!lines) {
+        return reply(res, 400, { error: 'empty body', ...body }, CORS)
+      }
+      if (!events.length && rejected.every((r) => r.error == 'not JSON')) {
+        return reply(res, 400, { error: 'no line parsed', ...body }, CORS)
+      }
       reply(res, 200, body, CORS)
     } catch (e) {
       log(`store failed: ${e}`)
@@ -91,8 +101,12 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
   const stream = async (res, items) => {
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' })
     for await (const item of items) {
-      if (res.destroyed) return
-      if (!res.write(JSON.stringify(item) + '\n')) await drained(res)
+      if (res.destroyed) {
+        return
+      }
+      if (!res.write(JSON.stringify(item) + '\n')) {
+        await drained(res)
+      }
     }
     res.end()
   }
@@ -101,15 +115,24 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
   const readProject = (req, res, url) => {
     const key = readKeyOf(req, url)
     const project = keyring.projectForReadKey(key)
-    if (project) return project
-    if (keyring.projectForWriteKey(key)) reply(res, 403, { error: 'a write key cannot read; use the project read key' })
-    else reply(res, 401, { error: 'read key required (Authorization: Bearer, X-Read-Key or ?read_key=)' })
+    if (project) {
+      return project
+    }
+    if (keyring.projectForWriteKey(key)) {
+      reply(res, 403, { error: 'a write key cannot read; use the project read key' })
+    } else {
+      reply(res, 401, { error: 'read key required (Authorization: Bearer, X-Read-Key or ?read_key=)' })
+    }
     return null
   }
 
   /** The first mounted route that takes the request answers it; none: 404. */
   const mounted = async (req, res, ctx) => {
-    for (const route of routes) if (await route(req, res, ctx)) return
+    for (const route of routes) {
+      if (await route(req, res, ctx)) {
+        return
+      }
+    }
     reply(res, 404, { error: 'not found' })
   }
 
@@ -148,12 +171,18 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
           return true
         }
         const project = keyring.projectForWriteKey(req.headers['x-api-key'] || url.searchParams.get('key'))
-        const type = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase()
+        const type = String(req.headers['content-type'] || '')
+          .split(';')[0]
+          .trim()
+          .toLowerCase()
         if (!project || !ACCEPTED_TYPES.includes(type)) {
           req.resume()
           req.on('end', () => {
-            if (project) reply(res, 415, { error: `content type ${type.slice(0, 60)}` }, CORS)
-            else reply(res, 401, { error: 'unknown write key' }, CORS)
+            if (project) {
+              reply(res, 415, { error: `content type ${type.slice(0, 60)}` }, CORS)
+            } else {
+              reply(res, 401, { error: 'unknown write key' }, CORS)
+            }
           })
           return true
         }
@@ -166,14 +195,20 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
         return true
       }
       const insights = path == '/insights' || path.startsWith('/insights/') || path == '/api/insights' || path.startsWith('/api/insights/')
-      if (path != LIVE_PATH && path != QUARANTINE_PATH && path != EXPORT_PATH && !insights) return false
+      if (path != LIVE_PATH && path != QUARANTINE_PATH && path != EXPORT_PATH && !insights) {
+        return false
+      }
       // read endpoints are not readable cross-origin unless the origin is listed (readOrigins)
       const origin = String(req.headers.origin || '')
       if (origin && readOrigins.includes(origin)) {
         res.setHeader('Access-Control-Allow-Origin', origin)
         res.setHeader('Vary', 'Origin')
         if (req.method == 'OPTIONS') {
-          res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Authorization, X-Read-Key, Content-Type, Last-Event-ID', 'Access-Control-Max-Age': '600' })
+          res.writeHead(204, {
+            'Access-Control-Allow-Methods': 'GET, POST',
+            'Access-Control-Allow-Headers': 'Authorization, X-Read-Key, Content-Type, Last-Event-ID',
+            'Access-Control-Max-Age': '600',
+          })
           res.end()
           return true
         }
@@ -183,10 +218,16 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
         return true
       }
       const project = readProject(req, res, url)
-      if (!project) return true
-      if (path == LIVE_PATH) live.serve(project, req, res)
-      else if (path == QUARANTINE_PATH) stream(res, quarantine.scan({ project, limit: Math.min(+(url.searchParams.get('limit') || 1000) || 1000, 100_000) })).catch((e) => fail(res, e))
-      else if (path == EXPORT_PATH) {
+      if (!project) {
+        return true
+      }
+      if (path == LIVE_PATH) {
+        live.serve(project, req, res)
+      } else if (path == QUARANTINE_PATH) {
+        stream(res, quarantine.scan({ project, limit: Math.min(+(url.searchParams.get('limit') || 1000) || 1000, 100_000) })).catch((e) =>
+          fail(res, e),
+        )
+      } else if (path == EXPORT_PATH) {
         const since = Date.parse(url.searchParams.get('since') || '')
         const until = Date.parse(url.searchParams.get('until') || '')
         stream(res, store.scan({ project, sinceMs: since || undefined, untilMs: until || undefined })).catch((e) => fail(res, e))
@@ -198,7 +239,9 @@ export const createCollector = ({ dataDir, keys, log = () => {}, routes = [], cl
     },
     async close() {
       live.close()
-      if (loader) await loader.stop()
+      if (loader) {
+        await loader.stop()
+      }
       await Promise.all([store.close(), quarantine.close()])
     },
   }

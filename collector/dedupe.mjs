@@ -23,8 +23,12 @@ const createTable = (capacity = 1024) => {
     for (;;) {
       const a = slots[i * 2]
       const b = slots[i * 2 + 1]
-      if (a == hi && b == lo) return i
-      if (a == 0 && b == 0) return -1 - i
+      if (a == hi && b == lo) {
+        return i
+      }
+      if (a == 0 && b == 0) {
+        return -1 - i
+      }
       i = (i + 1) & mask
     }
   }
@@ -33,7 +37,9 @@ const createTable = (capacity = 1024) => {
     mask = mask * 2 + 1
     slots = new Uint32Array((mask + 1) * 2)
     for (let j = 0; j < old.length; j += 2) {
-      if (old[j] == 0 && old[j + 1] == 0) continue
+      if (old[j] == 0 && old[j + 1] == 0) {
+        continue
+      }
       const at = -1 - find(old[j], old[j + 1])
       slots[at * 2] = old[j]
       slots[at * 2 + 1] = old[j + 1]
@@ -43,11 +49,15 @@ const createTable = (capacity = 1024) => {
     has: (hi, lo) => find(hi, lo) >= 0,
     add(hi, lo) {
       const at = find(hi, lo)
-      if (at >= 0) return false
+      if (at >= 0) {
+        return false
+      }
       slots[(-1 - at) * 2] = hi
       slots[(-1 - at) * 2 + 1] = lo
       count++
-      if (count * 4 > (mask + 1) * 3) grow()
+      if (count * 4 > (mask + 1) * 3) {
+        grow()
+      }
       return true
     },
     get size() {
@@ -110,8 +120,12 @@ export const createDedupeIndex = ({ maxIds = DEFAULT_MAX_IDS, log = () => {} } =
       const old = day <= today - DEDUPE_DAYS
       // over the bound: forget the oldest day, but never the newest (the one being filled)
       const over = total > maxIds && day != sorted[sorted.length - 1]
-      if (!old && !over) break
-      if (!old) log(`dedupe index over ${maxIds} ids: forgetting ids of ${new Date(day * DAY_MS).toISOString().slice(0, 10)} early`)
+      if (!old && !over) {
+        break
+      }
+      if (!old) {
+        log(`dedupe index over ${maxIds} ids: forgetting ids of ${new Date(day * DAY_MS).toISOString().slice(0, 10)} early`)
+      }
       total -= days.get(day).size
       days.delete(day)
     }
@@ -120,7 +134,11 @@ export const createDedupeIndex = ({ maxIds = DEFAULT_MAX_IDS, log = () => {} } =
     /** @param {string} id */
     has(id) {
       const [hi, lo] = fingerprint(id)
-      for (const t of days.values()) if (t.has(hi, lo)) return true
+      for (const t of days.values()) {
+        if (t.has(hi, lo)) {
+          return true
+        }
+      }
       return false
     },
     /** @param {string} id @param {number} receivedMs */
@@ -133,8 +151,12 @@ export const createDedupeIndex = ({ maxIds = DEFAULT_MAX_IDS, log = () => {} } =
         expire(Math.floor(Date.now() / DAY_MS))
       }
       const [hi, lo] = fingerprint(id)
-      if (t.add(hi, lo)) total++
-      if (total > maxIds) expire(Math.floor(Date.now() / DAY_MS))
+      if (t.add(hi, lo)) {
+        total++
+      }
+      if (total > maxIds) {
+        expire(Math.floor(Date.now() / DAY_MS))
+      }
     },
     /** Whether ids received at this time still belong in the window. */
     covers: (receivedMs) => Math.floor(receivedMs / DAY_MS) > Math.floor(Date.now() / DAY_MS) - DEDUPE_DAYS,

@@ -22,13 +22,19 @@ export const parseBatch = (text, { project, receivedMs }) => {
   let start = text.charCodeAt(0) == 0xfeff ? 1 : 0
   while (start <= text.length) {
     let nl = text.indexOf('\n', start)
-    if (nl < 0) nl = text.length
+    if (nl < 0) {
+      nl = text.length
+    }
     lineNo++
     let end = nl
-    if (end > start && text.charCodeAt(end - 1) == 13) end--
+    if (end > start && text.charCodeAt(end - 1) == 13) {
+      end--
+    }
     const raw = text.slice(start, end)
     start = nl + 1
-    if (raw.charCodeAt(0) != 123 && !raw.trim()) continue // '{' starts every line worth parsing
+    if (raw.charCodeAt(0) != 123 && !raw.trim()) {
+      continue
+    } // '{' starts every line worth parsing
     lines++
     let event
     try {
@@ -47,7 +53,9 @@ export const parseBatch = (text, { project, receivedMs }) => {
       // the line is the SDK's text spliced; the object just gains the same fields
       event.project = project
       event.received_at = receivedAt
-      if (cost) Object.assign(event, cost)
+      if (cost) {
+        Object.assign(event, cost)
+      }
       lineCache.set(event, spliced)
       events.push(event)
       continue
@@ -56,7 +64,9 @@ export const parseBatch = (text, { project, receivedMs }) => {
     const stored = { id: event.id, project, received_at: receivedAt, ...event }
     stored.project = project // a line cannot claim another project
     stored.received_at = receivedAt
-    if (cost) Object.assign(stored, cost)
+    if (cost) {
+      Object.assign(stored, cost)
+    }
     events.push(stored)
   }
   return { events, rejected, lines }
@@ -73,9 +83,15 @@ const OWN_FIELDS = /"(project|received_at|cost_usd|cost_source)":/
  * Returns undefined when the line must be built by JSON.stringify.
  */
 const storedLine = (raw, event, head, cost) => {
-  if (raw.charCodeAt(raw.length - 1) != 125 || !raw.startsWith('{"id":"') || raw.charCodeAt(43) != 34 || raw.charCodeAt(44) != 44) return undefined
-  if (raw.slice(7, 43) !== event.id || OWN_FIELDS.test(raw)) return undefined
-  const tail = cost ? `${raw.slice(44, -1)},"cost_usd":${JSON.stringify(cost.cost_usd)},"cost_source":${JSON.stringify(cost.cost_source)}}` : raw.slice(44)
+  if (raw.charCodeAt(raw.length - 1) != 125 || !raw.startsWith('{"id":"') || raw.charCodeAt(43) != 34 || raw.charCodeAt(44) != 44) {
+    return undefined
+  }
+  if (raw.slice(7, 43) !== event.id || OWN_FIELDS.test(raw)) {
+    return undefined
+  }
+  const tail = cost
+    ? `${raw.slice(44, -1)},"cost_usd":${JSON.stringify(cost.cost_usd)},"cost_source":${JSON.stringify(cost.cost_source)}}`
+    : raw.slice(44)
   return head + tail
 }
 
@@ -96,6 +112,8 @@ export const report = ({ accepted, duplicates, rejected }) => {
     rejected: rejected.slice(0, REPORT_MAX).map((r) => ({ line: r.line, error: r.error })),
     rejected_count: rejected.length,
   }
-  if (rejected.length > REPORT_MAX) body.rejected_truncated = true
+  if (rejected.length > REPORT_MAX) {
+    body.rejected_truncated = true
+  }
   return body
 }

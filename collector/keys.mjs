@@ -19,22 +19,36 @@ const PROJECT = /^[A-Za-z0-9_.-]{1,64}$/
  * @returns {Keyring}
  */
 export const createKeyring = (list) => {
-  if (!Array.isArray(list) || !list.length) throw new Error('keys: expected a non-empty list of { project, writeKey, readKey }')
+  if (!Array.isArray(list) || !list.length) {
+    throw new Error('keys: expected a non-empty list of { project, writeKey, readKey }')
+  }
   const write = new Map()
   const read = new Map()
   const entries = []
   for (const e of list) {
-    if (!e || !PROJECT.test(String(e.project))) throw new Error(`keys: bad project name ${JSON.stringify(e && e.project)}`)
+    if (!e || !PROJECT.test(String(e.project))) {
+      throw new Error(`keys: bad project name ${JSON.stringify(e && e.project)}`)
+    }
     const writeKeys = [...(e.writeKeys || []), ...(e.writeKey ? [e.writeKey] : [])].map(String)
     const readKeys = [...(e.readKeys || []), ...(e.readKey ? [e.readKey] : [])].map(String)
-    if (!writeKeys.length) throw new Error(`keys: project ${e.project} has no write key`)
-    for (const k of [...writeKeys, ...readKeys]) {
-      if (write.has(k) || read.has(k)) throw new Error(`keys: key ${k.slice(0, 6)}... is used twice`)
-      if (k.length < 3) throw new Error(`keys: key for ${e.project} is too short`)
+    if (!writeKeys.length) {
+      throw new Error(`keys: project ${e.project} has no write key`)
     }
-    for (const k of writeKeys) write.set(k, e.project)
+    for (const k of [...writeKeys, ...readKeys]) {
+      if (write.has(k) || read.has(k)) {
+        throw new Error(`keys: key ${k.slice(0, 6)}... is used twice`)
+      }
+      if (k.length < 3) {
+        throw new Error(`keys: key for ${e.project} is too short`)
+      }
+    }
+    for (const k of writeKeys) {
+      write.set(k, e.project)
+    }
     for (const k of readKeys) {
-      if (writeKeys.includes(k)) throw new Error(`keys: project ${e.project} has a read key equal to a write key`)
+      if (writeKeys.includes(k)) {
+        throw new Error(`keys: project ${e.project} has a read key equal to a write key`)
+      }
       read.set(k, e.project)
     }
     entries.push({ project: String(e.project), writeKeys, readKeys })
@@ -72,7 +86,9 @@ export const demoKeys = (file) => {
   if (existsSync(file)) {
     try {
       const saved = JSON.parse(readFileSync(file, 'utf8'))
-      if (Array.isArray(saved) && saved.length) return saved
+      if (Array.isArray(saved) && saved.length) {
+        return saved
+      }
     } catch {} // unreadable: make new keys
   }
   const keys = [{ project: 'demo', writeKey: 'wk_demo', readKey: `rk_demo_${randomBytes(12).toString('hex')}` }]
@@ -92,9 +108,13 @@ export const keysFromEnv = (env) => {
     const parsed = JSON.parse(readFileSync(env.LUMINA_KEYS_FILE, 'utf8'))
     return Array.isArray(parsed) ? parsed : parsed.projects
   }
-  if (env.LUMINA_KEYS) return parseKeysEnv(env.LUMINA_KEYS)
+  if (env.LUMINA_KEYS) {
+    return parseKeysEnv(env.LUMINA_KEYS)
+  }
   // the old variable named write keys only: a project now needs a read key too
-  if (env.LUMINA_WRITE_KEYS) throw new Error('LUMINA_WRITE_KEYS is replaced by LUMINA_KEYS=project:writeKey:readKey,... (or LUMINA_KEYS_FILE)')
+  if (env.LUMINA_WRITE_KEYS) {
+    throw new Error('LUMINA_WRITE_KEYS is replaced by LUMINA_KEYS=project:writeKey:readKey,... (or LUMINA_KEYS_FILE)')
+  }
   return null
 }
 
@@ -106,7 +126,11 @@ export const keysFromEnv = (env) => {
  */
 export const readKeyOf = (req, url) => {
   const auth = String(req.headers.authorization || '')
-  if (/^bearer /i.test(auth)) return auth.slice(7).trim()
-  if (req.headers['x-read-key']) return String(req.headers['x-read-key'])
+  if (/^bearer /i.test(auth)) {
+    return auth.slice(7).trim()
+  }
+  if (req.headers['x-read-key']) {
+    return String(req.headers['x-read-key'])
+  }
   return url.searchParams.get('read_key')
 }

@@ -59,11 +59,17 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
         r.items.push({ pos: parsePosition(position), frame })
         r.bytes += frame.length
       }
-      while (r.items.length > recentEvents || (r.bytes > recentBytes && r.items.length > 1)) r.bytes -= r.items.shift().frame.length
+      while (r.items.length > recentEvents || (r.bytes > recentBytes && r.items.length > 1)) {
+        r.bytes -= r.items.shift().frame.length
+      }
       const set = clients.get(project)
-      if (!set || !frames.length) return
+      if (!set || !frames.length) {
+        return
+      }
       const data = frames.join('')
-      for (const client of [...set]) send(client, data)
+      for (const client of [...set]) {
+        send(client, data)
+      }
     },
     /**
      * Serves one client (the read key was checked by the caller).
@@ -88,7 +94,9 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
       res.write('retry: 1000\n\n')
       // the backlog goes out under the same bound: a client that never reads gets cut, not buffered
       for (const frame of backlog) {
-        if (!set.has(client)) break
+        if (!set.has(client)) {
+          break
+        }
         send(client, frame)
       }
       // a comment line now and then keeps proxies from closing an idle feed
@@ -103,7 +111,11 @@ export const createLiveFeed = ({ recentEvents = RECENT_EVENTS, recentBytes = REC
     /** Bytes written to clients and not yet taken by their sockets, summed. */
     bufferedBytes: () => [...clients.values()].reduce((n, s) => n + [...s].reduce((m, c) => m + c.res.writableLength, 0), 0),
     close() {
-      for (const set of clients.values()) for (const c of set) c.res.end()
+      for (const set of clients.values()) {
+        for (const c of set) {
+          c.res.end()
+        }
+      }
       clients.clear()
     },
   }

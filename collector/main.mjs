@@ -67,7 +67,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) == resolve(process.argv[1]
     log: quiet ? () => {} : (m) => console.log(`[collector] ${m}`),
     limits: env.LUMINA_SEGMENT_BYTES ? { segmentBytes: +env.LUMINA_SEGMENT_BYTES } : {},
     routes: [insightsRoute],
-    readOrigins: (env.LUMINA_READ_ORIGINS || '').split(',').map((o) => o.trim()).filter(Boolean),
+    readOrigins: (env.LUMINA_READ_ORIGINS || '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
   })
   console.log(`listening ${s.url}`)
   const stop = async () => {

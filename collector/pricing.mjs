@@ -24,16 +24,24 @@ const memo = new Map()
  */
 export const priceOf = (model, provider, usage) => {
   const key = `${model}\u0000${provider || ''}\u0000${usage.input_tokens || 0}\u0000${usage.output_tokens || 0}`
-  if (memo.has(key)) return memo.get(key)
+  if (memo.has(key)) {
+    return memo.get(key)
+  }
   let price = null
   try {
     const opts = provider ? { providerId: provider.toLowerCase() } : undefined
     let result = calcPrice({ input_tokens: usage.input_tokens || 0, output_tokens: usage.output_tokens || 0 }, model, opts)
     // the SDK's `provider` is free text ("OpenAI", "azure-openai"...): fall back to the model alone
-    if (!result && opts) result = calcPrice({ input_tokens: usage.input_tokens || 0, output_tokens: usage.output_tokens || 0 }, model)
-    if (result && Number.isFinite(result.total_price)) price = Math.round(result.total_price * 1e10) / 1e10
+    if (!result && opts) {
+      result = calcPrice({ input_tokens: usage.input_tokens || 0, output_tokens: usage.output_tokens || 0 }, model)
+    }
+    if (result && Number.isFinite(result.total_price)) {
+      price = Math.round(result.total_price * 1e10) / 1e10
+    }
   } catch {} // a price table error leaves the turn unpriced
-  if (memo.size >= MEMO_MAX) memo.clear()
+  if (memo.size >= MEMO_MAX) {
+    memo.clear()
+  }
   memo.set(key, price)
   return price
 }
@@ -44,10 +52,14 @@ export const priceOf = (model, provider, usage) => {
  * @returns {{ cost_usd: number | null, cost_source: string | null }}
  */
 export const costOf = (turn) => {
-  if (typeof turn.cost_usd == 'number') return { cost_usd: turn.cost_usd, cost_source: 'sdk' }
+  if (typeof turn.cost_usd == 'number') {
+    return { cost_usd: turn.cost_usd, cost_source: 'sdk' }
+  }
   const usage = turn.usage
   const hasTokens = usage && (usage.input_tokens != null || usage.output_tokens != null)
-  if (!turn.model || !hasTokens) return { cost_usd: null, cost_source: null }
+  if (!turn.model || !hasTokens) {
+    return { cost_usd: null, cost_source: null }
+  }
   const price = priceOf(turn.model, turn.provider, usage)
   return { cost_usd: price, cost_source: price == null ? null : COST_SOURCE }
 }

@@ -43,7 +43,9 @@ export const openQuarantine = ({ dir, segmentBytes, now = Date.now }) => {
       for (const seg of log.list()) {
         for await (const { buf, spans } of log.chunks(seg)) {
           for (const [start, end] of spans) {
-            if (buf.compare(needle, 0, needle.length, start, Math.min(end, start + needle.length)) != 0) continue
+            if (buf.compare(needle, 0, needle.length, start, Math.min(end, start + needle.length)) != 0) {
+              continue
+            }
             let record
             try {
               record = JSON.parse(buf.toString('utf8', start, end))
@@ -51,7 +53,9 @@ export const openQuarantine = ({ dir, segmentBytes, now = Date.now }) => {
               continue
             }
             for (const [line, at, text] of record.lines) {
-              if (n++ >= limit) return
+              if (n++ >= limit) {
+                return
+              }
               yield { received_at: record.received_at, line, reason: record.reasons[at], text }
             }
           }

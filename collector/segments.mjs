@@ -36,7 +36,9 @@ const fsyncDir = (dir) => {
 
 /** Cuts a torn last line (a crash mid-write) so the file ends at a line boundary. */
 const repairTail = (segment) => {
-  if (!segment.size) return
+  if (!segment.size) {
+    return
+  }
   const fd = openSync(segment.path, 'r+')
   try {
     const chunk = Buffer.alloc(Math.min(segment.size, 1 << 16))
@@ -73,7 +75,9 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
   mkdirSync(dir, { recursive: true })
   /** @type {Segment[]} */
   const segments = listDir(dir)
-  if (segments.length) repairTail(segments[segments.length - 1])
+  if (segments.length) {
+    repairTail(segments[segments.length - 1])
+  }
   /** @type {import('node:fs/promises').FileHandle | null} */
   let handle = null
   /** @type {{ buf: Buffer, resolve: (p: Position) => void, reject: (e: Error) => void }[]} */
@@ -86,12 +90,18 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
   const active = () => segments[segments.length - 1]
   const needsNew = (bytes) => {
     const seg = active()
-    if (!seg) return true
-    if (seg.size && seg.size + bytes > segmentBytes) return true
+    if (!seg) {
+      return true
+    }
+    if (seg.size && seg.size + bytes > segmentBytes) {
+      return true
+    }
     return seg.size > 0 && Math.floor(seg.firstMs / DAY_MS) != Math.floor(now() / DAY_MS)
   }
   const rotate = async () => {
-    if (handle) await handle.close()
+    if (handle) {
+      await handle.close()
+    }
     handle = null
     const seq = segments.length ? active().seq + 1 : 1
     const firstMs = now()
@@ -107,14 +117,20 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
       pending = []
       const buf = batch.length == 1 ? batch[0].buf : Buffer.concat(batch.map((b) => b.buf))
       try {
-        if (needsNew(buf.length)) await rotate()
-        if (!handle) handle = await open(active().path, 'a')
+        if (needsNew(buf.length)) {
+          await rotate()
+        }
+        if (!handle) {
+          handle = await open(active().path, 'a')
+        }
         const seg = active()
         const start = seg.size
         try {
           // a write may take fewer bytes than asked (the OS allows it): write the rest
           let written = 0
-          while (written < buf.length) written += (await handle.write(buf, written, buf.length - written)).bytesWritten
+          while (written < buf.length) {
+            written += (await handle.write(buf, written, buf.length - written)).bytesWritten
+          }
           await handle.datasync()
         } catch (e) {
           await handle.truncate(start).catch(() => {}) // nothing half-written stays behind
@@ -130,9 +146,13 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
           offset += b.buf.length
         }
       } catch (e) {
-        for (const b of batch) b.reject(/** @type {Error} */ (e))
+        for (const b of batch) {
+          b.reject(/** @type {Error} */ (e))
+        }
       }
-      for (const w of waiters) w()
+      for (const w of waiters) {
+        w()
+      }
     }
     writing = false
   }
@@ -148,10 +168,14 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
      * @returns {Promise<Position>}
      */
     append(buf) {
-      if (closed) return Promise.reject(new Error('log closed'))
+      if (closed) {
+        return Promise.reject(new Error('log closed'))
+      }
       return new Promise((resolve, reject) => {
         pending.push({ buf, resolve, reject })
-        if (!writing) writeLoop()
+        if (!writing) {
+          writeLoop()
+        }
       })
     },
     /** Calls `fn` after each group commit (the loader and live readers wait on it). */
@@ -168,7 +192,9 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
      * @returns {AsyncGenerator<{ buf: Buffer, spans: [number, number, number][] }>}
      */
     async *chunks(seg, { from = 0, to = seg.size } = {}) {
-      if (to <= from) return
+      if (to <= from) {
+        return
+      }
       const stream = createReadStream(seg.path, { start: from, end: to - 1, highWaterMark: 1 << 20 })
       let carry = null
       let carryOffset = from
@@ -186,19 +212,29 @@ export const openSegmentLog = ({ dir, segmentBytes = SEGMENT_BYTES, now = Date.n
         let start = 0
         for (;;) {
           const nl = buf.indexOf(10, start)
-          if (nl < 0) break
-          if (nl > start) spans.push([start, nl, base + start])
+          if (nl < 0) {
+            break
+          }
+          if (nl > start) {
+            spans.push([start, nl, base + start])
+          }
           start = nl + 1
         }
         carry = start < buf.length ? buf.subarray(start) : null
         carryOffset = base + start
-        if (spans.length) yield { buf, spans }
+        if (spans.length) {
+          yield { buf, spans }
+        }
       }
     },
     async close() {
       closed = true
-      while (writing) await new Promise((r) => setTimeout(r, 5))
-      if (handle) await handle.close()
+      while (writing) {
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      if (handle) {
+        await handle.close()
+      }
       handle = null
     },
   }

@@ -28,12 +28,15 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]
       const lastMs = i + 1 < segs.length ? segs[i + 1].firstMs : now()
-      if (!index.covers(lastMs)) continue
+      if (!index.covers(lastMs)) {
+        continue
+      }
       for await (const { buf, spans } of events.chunks(seg)) {
         for (const [start, end] of spans) {
           let id = null
-          if (end - start > 44 && buf.compare(ID_PREFIX, 0, 7, start, start + 7) == 0 && buf[start + 43] == 34) id = buf.toString('latin1', start + 7, start + 43)
-          else {
+          if (end - start > 44 && buf.compare(ID_PREFIX, 0, 7, start, start + 7) == 0 && buf[start + 43] == 34) {
+            id = buf.toString('latin1', start + 7, start + 43)
+          } else {
             try {
               id = JSON.parse(buf.toString('utf8', start, end)).id
             } catch {} // not ours: skipped, never fatal
@@ -68,13 +71,16 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
       const fresh = []
       let duplicates = 0
       for (const e of list) {
-        if (inFlight.has(e.id) || index.has(e.id)) duplicates++
-        else {
+        if (inFlight.has(e.id) || index.has(e.id)) {
+          duplicates++
+        } else {
           inFlight.add(e.id)
           fresh.push(e)
         }
       }
-      if (!fresh.length) return { stored: [], duplicates }
+      if (!fresh.length) {
+        return { stored: [], duplicates }
+      }
       const lines = fresh.map(line)
       try {
         const at = await events.append(Buffer.from(lines.join('')))
@@ -88,7 +94,9 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
         }
         return { stored, duplicates }
       } finally {
-        for (const e of fresh) inFlight.delete(e.id)
+        for (const e of fresh) {
+          inFlight.delete(e.id)
+        }
       }
     },
     /**
@@ -103,22 +111,30 @@ export const openStore = ({ dir, segmentBytes, maxIds, log = () => {}, now = Dat
       for (let i = 0; i < segs.length; i++) {
         // a segment's lines were all received before the next one began; their `ts` can run
         // ahead of our clock (a client's clock is not ours), so keep a day's margin
-        if (i + 1 < segs.length && segs[i + 1].firstMs + CLOCK_SKEW_MS < sinceMs) continue
+        if (i + 1 < segs.length && segs[i + 1].firstMs + CLOCK_SKEW_MS < sinceMs) {
+          continue
+        }
         for await (const { buf, spans } of events.chunks(segs[i])) {
           for (const [start, end] of spans) {
             // cheap project test on the line's head before parsing it
             const head = buf.indexOf(needle, start)
-            if (head < 0 || head > start + 120 || head >= end) continue
+            if (head < 0 || head > start + 120 || head >= end) {
+              continue
+            }
             let e
             try {
               e = JSON.parse(buf.toString('utf8', start, end))
             } catch {
               continue
             }
-            if (e.project !== project) continue
+            if (e.project !== project) {
+              continue
+            }
             if (sinceMs > -Infinity || untilMs < Infinity) {
               const t = Date.parse(e.ts)
-              if (!(t >= sinceMs && t < untilMs)) continue
+              if (!(t >= sinceMs && t < untilMs)) {
+                continue
+              }
             }
             yield e
           }

@@ -14,7 +14,15 @@ const root = fileURLToPath(new URL('..', import.meta.url))
  * @param {{ port?: number, host?: string, dataDir?: string, keys?: import('../collector/keys.mjs').KeyEntry[], clickhouse?: any, routes?: any[], quiet?: boolean }} options
  * @returns {Promise<{ url: string, insightsUrl: string, port: number, writeKey: string, readKey: string, collector: ReturnType<typeof createCollector>, notFound: string[], close(): Promise<void> }>}
  */
-export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = root + '.data', keys, clickhouse = null, routes = [insightsRoute], quiet = false } = {}) => {
+export const startDemo = async ({
+  port = 8080,
+  host = '127.0.0.1',
+  dataDir = root + '.data',
+  keys,
+  clickhouse = null,
+  routes = [insightsRoute],
+  quiet = false,
+} = {}) => {
   const log = quiet ? () => {} : (msg) => console.log(`[collector] ${msg}`)
   const keyList = keys || demoKeys(join(dataDir, 'demo-keys.json'))
   const collector = createCollector({ dataDir, keys: keyList, log, clickhouse, routes })
@@ -24,7 +32,9 @@ export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = roo
   const recordNotFound = (req, res) => {
     const response = res.response || res
     response.on('finish', () => {
-      if (response.statusCode == 404) notFound.push(req.url)
+      if (response.statusCode == 404) {
+        notFound.push(req.url)
+      }
     })
     res.emit('next')
   }
@@ -39,8 +49,12 @@ export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = roo
     server.listen(port, host, () => {
       const actual = server.server.address().port
       const query = new URLSearchParams()
-      if (writeKeys[0] != 'wk_demo') query.set('key', writeKeys[0])
-      if (readKeys[0]) query.set('read_key', readKeys[0])
+      if (writeKeys[0] != 'wk_demo') {
+        query.set('key', writeKeys[0])
+      }
+      if (readKeys[0]) {
+        query.set('read_key', readKeys[0])
+      }
       resolve({
         port: actual,
         url: `http://${host}:${actual}/demo.html?${query}`,
@@ -63,14 +77,18 @@ export const startDemo = async ({ port = 8080, host = '127.0.0.1', dataDir = roo
 if (process.argv[1] && fileURLToPath(import.meta.url) == process.argv[1]) {
   const env = process.env
   const options = { port: +(env.PORT || 8080), keys: keysFromEnv(env) || undefined, clickhouse: clickhouseFromEnv(env) }
-  if (env.LUMINA_DATA_DIR) options.dataDir = env.LUMINA_DATA_DIR
+  if (env.LUMINA_DATA_DIR) {
+    options.dataDir = env.LUMINA_DATA_DIR
+  }
   const demo = await startDemo(options).catch((e) => {
     console.error(`Could not start the demo server: ${e.message}${e.code == 'EADDRINUSE' ? ' (set PORT to use another port)' : ''}`)
     process.exit(1)
   })
   console.log(`\nLumina demo: ${demo.url}`)
   console.log(`Insights:    ${demo.insightsUrl}`)
-  console.log(`Project ${demo.collector.keys.entries[0].project}: write key ${demo.writeKey} (public, in pages), read key ${demo.readKey} (secret: live feed, insights)`)
+  console.log(
+    `Project ${demo.collector.keys.entries[0].project}: write key ${demo.writeKey} (public, in pages), read key ${demo.readKey} (secret: live feed, insights)`,
+  )
   console.log(`Events are stored in ${demo.collector.file}. Ctrl+C stops.\n`)
   const stop = async () => {
     await demo.close()

@@ -19,7 +19,8 @@
   const ms = (v) => (v == null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`)
   const plural = (n, one, many = one + 's') => `${int(n)} ${n == 1 ? one : many}`
   const pct = (v) => (v == null ? '—' : `${(v * 100).toFixed(1)} %`)
-  const usd = (v) => (v == null ? '—' : v > 0 && v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`)
+  const usd = (v) =>
+    v == null ? '—' : v > 0 && v < 0.01 ? `$${v.toFixed(4)}` : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
   const when = (t) => new Date(t).toLocaleString('en-GB', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' })
   const clock = (t) => new Date(t).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' })
   const shortUser = (id) => (id.startsWith('anon_') ? id.slice(0, 13) + '…' : id)
@@ -32,13 +33,22 @@
     count
       ? `${positive ? `<span class="fb-up">${thumb(true)} ${positive}<span class="visually-hidden"> positive</span></span> ` : ''}${count - positive ? `<span class="fb-down">${thumb(false)} ${count - positive}<span class="visually-hidden"> negative</span></span>` : ''}`
       : '<span class="muted">—</span>'
-  const costCell = (cost, unpriced, tokens) => (unpriced ? `<span class="muted" title="a model the price table does not know">unpriced</span>` : tokens || cost ? usd(cost) : '<span class="muted">—</span>')
+  const costCell = (cost, unpriced, tokens) =>
+    unpriced
+      ? `<span class="muted" title="a model the price table does not know">unpriced</span>`
+      : tokens || cost
+        ? usd(cost)
+        : '<span class="muted">—</span>'
 
   // --- the API ---
   const api = async (path, signal) => {
     const res = await fetch(path, { headers: readKey ? { 'X-Read-Key': readKey } : {}, cache: 'no-store', signal })
-    if (res.status == 401 || res.status == 403) {throw new Error('This page needs the project\'s read key: open the insights URL that npm start prints (it ends in ?read_key=…).')}
-    if (!res.ok) {throw new Error(`The insights API answered ${res.status}: ${(await res.text()).slice(0, 200)}`)}
+    if (res.status == 401 || res.status == 403) {
+      throw new Error("This page needs the project's read key: open the insights URL that npm start prints (it ends in ?read_key=…).")
+    }
+    if (!res.ok) {
+      throw new Error(`The insights API answered ${res.status}: ${(await res.text()).slice(0, 200)}`)
+    }
     return res.json()
   }
 
@@ -52,7 +62,11 @@
       q.set('from', String(now - RANGES[range]))
       q.set('to', String(now))
     }
-    for (const name of ['model', 'prompt_id', 'user']) {if (p.get(name)) {q.set(name, p.get(name))}}
+    for (const name of ['model', 'prompt_id', 'user']) {
+      if (p.get(name)) {
+        q.set(name, p.get(name))
+      }
+    }
     return q
   }
 
@@ -72,9 +86,18 @@
       card('Turn latency', `${ms(h.latency_p50)} <small>p50</small>`, `p95 ${ms(h.latency_p95)}`),
       card('Errors', pct(h.error_rate), `${plural(h.errors, 'turn')} failed`, h.error_rate > 0.05 ? 'bad' : ''),
       card('Stopped by user', pct(h.stopped_rate), `${plural(h.stopped, 'stream')} stopped`, h.stopped_rate > 0.1 ? 'warn' : ''),
-      card('Inputs abandoned', pct(h.abandonment_rate), `${int(h.inputs_abandoned)} of ${int(h.inputs_started)} started`, h.abandonment_rate > 0.2 ? 'warn' : ''),
+      card(
+        'Inputs abandoned',
+        pct(h.abandonment_rate),
+        `${int(h.inputs_abandoned)} of ${int(h.inputs_started)} started`,
+        h.abandonment_rate > 0.2 ? 'warn' : '',
+      ),
       card('Feedback', int(h.feedback_count), h.feedback_count ? `${pct(h.feedback_positive_share)} positive` : 'none yet'),
-      card('Cost', usd(h.cost_usd), h.unpriced_turns ? `${plural(h.unpriced_turns, 'turn')} unpriced (model not in the price table)` : 'every turn with usage priced'),
+      card(
+        'Cost',
+        usd(h.cost_usd),
+        h.unpriced_turns ? `${plural(h.unpriced_turns, 'turn')} unpriced (model not in the price table)` : 'every turn with usage priced',
+      ),
     ].join('')
   }
 
@@ -91,7 +114,9 @@
       points: { show: values.filter((v) => v != null).length <= 24, size: 6, fill: color },
       value: (_, v) => (v == null ? '—' : format(v)),
     }
-    if (bars) {series.paths = uPlot.paths.bars({ size: [0.7, 40] })}
+    if (bars) {
+      series.paths = uPlot.paths.bars({ size: [0.7, 40] })
+    }
     const opts = {
       width,
       height: 170,
@@ -108,7 +133,9 @@
     return new uPlot(opts, [t.map((x) => x / 1000), values], el)
   }
   const renderCharts = (s, range) => {
-    for (const c of charts) {c.destroy()}
+    for (const c of charts) {
+      c.destroy()
+    }
     const compact = (v) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(Math.round(v * 100) / 100))
     charts = [
       chart($('c-turns'), s.t, s.turns, { bars: true, format: compact }),
@@ -116,11 +143,18 @@
       chart($('c-errors'), s.t, s.errors, { bars: true, color: '#c5221f', format: compact }),
       chart($('c-cost'), s.t, s.cost_usd, { color: '#137333', format: (v) => `$${v < 1 ? v.toFixed(3) : compact(v)}` }),
     ]
-    const bucket = range.bucket_ms >= 86400e3 ? `${range.bucket_ms / 86400e3} day` : range.bucket_ms >= 3600e3 ? `${range.bucket_ms / 3600e3} h` : `${range.bucket_ms / 60e3} min`
+    const bucket =
+      range.bucket_ms >= 86400e3
+        ? `${range.bucket_ms / 86400e3} day`
+        : range.bucket_ms >= 3600e3
+          ? `${range.bucket_ms / 3600e3} h`
+          : `${range.bucket_ms / 60e3} min`
     $('bucket').textContent = `one point per ${bucket} · ${when(range.from_ms)} – ${when(range.to_ms)}`
   }
   addEventListener('resize', () => {
-    for (const c of charts) {c.setSize({ width: Math.max(280, c.root.parentElement.clientWidth), height: 170 })}
+    for (const c of charts) {
+      c.setSize({ width: Math.max(280, c.root.parentElement.clientWidth), height: 170 })
+    }
   })
 
   // --- tables ---
@@ -138,9 +172,25 @@
     table(
       $('t-models'),
       'Turns by model and prompt',
-      [['Model'], ['Prompt'], ['Turns', 1], ['Latency p50', 1], ['p95', 1], ['TTFT p50', 1], ['p95', 1], ['Tokens in', 1], ['out', 1], ['Cost', 1], ['Errors', 1], ['Stopped', 1], ['Positive feedback', 1]],
+      [
+        ['Model'],
+        ['Prompt'],
+        ['Turns', 1],
+        ['Latency p50', 1],
+        ['p95', 1],
+        ['TTFT p50', 1],
+        ['p95', 1],
+        ['Tokens in', 1],
+        ['out', 1],
+        ['Cost', 1],
+        ['Errors', 1],
+        ['Stopped', 1],
+        ['Positive feedback', 1],
+      ],
       rows.map(
-        (r) => `<tr><td>${filterLink('model', r.model, esc(r.model || '(none)'))}</td><td>${filterLink('prompt_id', r.prompt_id, esc(r.prompt_id || '(none)'))}</td>
+        (
+          r,
+        ) => `<tr><td>${filterLink('model', r.model, esc(r.model || '(none)'))}</td><td>${filterLink('prompt_id', r.prompt_id, esc(r.prompt_id || '(none)'))}</td>
           <td class="num">${int(r.turns)}</td><td class="num">${ms(r.latency_p50)}</td><td class="num">${ms(r.latency_p95)}</td>
           <td class="num">${ms(r.ttft_p50)}</td><td class="num">${ms(r.ttft_p95)}</td><td class="num">${int(r.input_tokens)}</td><td class="num">${int(r.output_tokens)}</td>
           <td class="num">${usd(r.cost_usd)}${r.unpriced_turns ? ` <span class="muted">(${int(r.unpriced_turns)} unpriced)</span>` : ''}</td>
@@ -154,7 +204,19 @@
     table(
       $('t-recent'),
       'Recent turns',
-      [['Time'], ['User'], ['Model'], ['Prompt'], ['TTFT', 1], ['Latency', 1], ['Tokens in / out', 1], ['Cost', 1], ['Status'], ['Feedback'], ['Links']],
+      [
+        ['Time'],
+        ['User'],
+        ['Model'],
+        ['Prompt'],
+        ['TTFT', 1],
+        ['Latency', 1],
+        ['Tokens in / out', 1],
+        ['Cost', 1],
+        ['Status'],
+        ['Feedback'],
+        ['Links'],
+      ],
       rows.map((r) => {
         const replay = safeUrl(r.ui_replay_url)
         return `<tr data-turn-id="${esc(r.turn_id)}"><td>${esc(when(r.ts_ms))}</td><td class="mono" title="${esc(r.distinct_id)}">${esc(shortUser(r.distinct_id))}</td>
@@ -172,7 +234,9 @@
       'Users',
       [['User'], ['Kind'], ['Turns', 1], ['Cost', 1], ['Feedback', 1], ['Last seen']],
       rows.map(
-        (u) => `<tr><td class="mono">${filterLink('user', u.distinct_id, esc(u.distinct_id))}</td><td>${u.identified ? 'identified' : '<span class="muted">anonymous</span>'}</td>
+        (
+          u,
+        ) => `<tr><td class="mono">${filterLink('user', u.distinct_id, esc(u.distinct_id))}</td><td>${u.identified ? 'identified' : '<span class="muted">anonymous</span>'}</td>
           <td class="num">${int(u.turns)}</td><td class="num">${usd(u.cost_usd)}</td>
           <td class="num">${u.feedback_count ? `${int(u.feedback_count)} <span class="muted">(${pct(u.feedback_positive / u.feedback_count)} positive)</span>` : '—'}</td>
           <td>${esc(when(u.last_seen_ms))}</td></tr>`,
@@ -188,26 +252,39 @@
       t.latency_ms != null && `latency ${ms(t.latency_ms)}`,
       (t.input_tokens != null || t.output_tokens != null) && `${int(t.input_tokens)} in / ${int(t.output_tokens)} out tokens`,
       t.cost_usd != null && usd(t.cost_usd),
-      t.output_characters != null && (t.status == 'aborted' ? `${int(t.output_characters)} characters shown before the stop` : `${int(t.output_characters)} characters streamed`),
+      t.output_characters != null &&
+        (t.status == 'aborted' ? `${int(t.output_characters)} characters shown before the stop` : `${int(t.output_characters)} characters streamed`),
     ]
       .filter(Boolean)
       .join(' · ')
   const timelineItem = (i, seqOf) => {
     const at = `<span class="when">${esc(clock(i.kind == 'turn' ? i.started_ms : i.ts_ms))}</span>`
-    if (i.kind == 'input_started') {return `<li class="started">${at}<span class="what">Started typing</span></li>`}
-    if (i.kind == 'submitted')
-      {return `<li class="submitted">${at}<span class="what">Sent a message</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters</span></li>`}
-    if (i.kind == 'abandoned')
-      {return `<li class="abandoned">${at}<span class="what">Abandoned an input</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters, never sent</span></li>`}
-    if (i.kind == 'feedback')
-      {return `<li class="feedback">${at}<span class="what">Feedback ${i.score > 0 ? `<span class="fb-up">${thumb(true)} positive</span>` : `<span class="fb-down">${thumb(false)} negative</span>`}</span> <span class="facts">on turn #${esc(seqOf(i.turn_id) ?? '?')}${i.comment ? ` · “${esc(i.comment)}”` : ''}</span></li>`}
-    if (i.kind == 'identify') {return `<li class="identify">${at}<span class="what">Identified as ${esc(i.user_id)}</span></li>`}
+    if (i.kind == 'input_started') {
+      return `<li class="started">${at}<span class="what">Started typing</span></li>`
+    }
+    if (i.kind == 'submitted') {
+      return `<li class="submitted">${at}<span class="what">Sent a message</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters</span></li>`
+    }
+    if (i.kind == 'abandoned') {
+      return `<li class="abandoned">${at}<span class="what">Abandoned an input</span> <span class="facts">typed for ${ms(i.typing_duration_ms)} · ${int(i.character_count)} characters, never sent</span></li>`
+    }
+    if (i.kind == 'feedback') {
+      return `<li class="feedback">${at}<span class="what">Feedback ${i.score > 0 ? `<span class="fb-up">${thumb(true)} positive</span>` : `<span class="fb-down">${thumb(false)} negative</span>`}</span> <span class="facts">on turn #${esc(seqOf(i.turn_id) ?? '?')}${i.comment ? ` · “${esc(i.comment)}”` : ''}</span></li>`
+    }
+    if (i.kind == 'identify') {
+      return `<li class="identify">${at}<span class="what">Identified as ${esc(i.user_id)}</span></li>`
+    }
     const tools = i.tool_calls.map((c) => `${esc(c.name)} (${esc(c.status)}, ${ms(c.latency_ms)})`).join(', ')
     const replay = safeUrl(i.ui_replay_url)
     const server = i.server_turns
-      .map((s) => `<div class="server"><span class="what">Server turn</span> · ${esc(s.model)} ${pill(s.status)} <span class="facts">${turnFacts(s)}${s.tool_calls.length ? ` · tools: ${s.tool_calls.map((c) => esc(c.name)).join(', ')}` : ''}</span></div>`)
+      .map(
+        (s) =>
+          `<div class="server"><span class="what">Server turn</span> · ${esc(s.model)} ${pill(s.status)} <span class="facts">${turnFacts(s)}${s.tool_calls.length ? ` · tools: ${s.tool_calls.map((c) => esc(c.name)).join(', ')}` : ''}</span></div>`,
+      )
       .join('')
-    const transcript = i.messages ? `<div class="transcript">${i.messages.map((m) => `<b>${esc(m.role)}:</b> ${esc(messageText(m).slice(0, 400))}`).join('\n')}</div>` : ''
+    const transcript = i.messages
+      ? `<div class="transcript">${i.messages.map((m) => `<b>${esc(m.role)}:</b> ${esc(messageText(m).slice(0, 400))}`).join('\n')}</div>`
+      : ''
     return `<li class="turn" data-turn-id="${esc(i.turn_id)}">${at}<span class="what">${i.parent_span_id ? 'Server turn' : `Turn #${esc(i.seq)}`} · ${esc(i.model)}${i.prompt_id ? ` · ${esc(i.prompt_id)}` : ''}</span> ${pill(i.status)}
       <div class="facts">${turnFacts(i) || 'no timing'}${tools ? ` · tools: ${tools}` : ''}${i.error ? ` · ${esc(i.error.type)}: ${esc(i.error.message)}` : ''}${replay ? ` · <a href="${esc(replay)}" target="_blank" rel="noopener noreferrer">replay ↗</a>` : ''}</div>
       ${server}${transcript}</li>`
@@ -223,7 +300,9 @@
     $('session').innerHTML = '<p class="muted">Loading the session…</p>'
     try {
       const q = new URLSearchParams({ id })
-      if (h.get('around')) {q.set('around', h.get('around'))}
+      if (h.get('around')) {
+        q.set('around', h.get('around'))
+      }
       const s = await api('/api/insights/session?' + q)
       const seqs = new Map(s.items.filter((i) => i.kind == 'turn').map((i) => [i.turn_id, i.seq]))
       const replay = safeUrl(s.ui_replay_url)
@@ -245,31 +324,51 @@
 
   // --- filters ---
   const fillSelect = (el, values, current, all) => {
-    if (current) {values.add(current)}
-    el.innerHTML = `<option value="">${all}</option>` + [...values].sort().map((v) => `<option${v == current ? ' selected' : ''}>${esc(v)}</option>`).join('')
+    if (current) {
+      values.add(current)
+    }
+    el.innerHTML =
+      `<option value="">${all}</option>` +
+      [...values]
+        .sort()
+        .map((v) => `<option${v == current ? ' selected' : ''}>${esc(v)}</option>`)
+        .join('')
   }
   const renderFilters = (data) => {
     for (const r of data.by_model) {
       seen.model.add(r.model)
       seen.prompt_id.add(r.prompt_id)
     }
-    for (const u of data.users) {seen.user.add(u.distinct_id)}
+    for (const u of data.users) {
+      seen.user.add(u.distinct_id)
+    }
     const p = new URLSearchParams(location.search)
     fillSelect($('f-model'), seen.model, p.get('model') || '', 'All models')
     fillSelect($('f-prompt'), seen.prompt_id, p.get('prompt_id') || '', 'All prompts')
     $('f-range').value = p.get('range') || '7d'
     $('f-user').value = p.get('user') || ''
-    $('user-list').innerHTML = [...seen.user].slice(0, 200).map((u) => `<option value="${esc(u)}"></option>`).join('')
+    $('user-list').innerHTML = [...seen.user]
+      .slice(0, 200)
+      .map((u) => `<option value="${esc(u)}"></option>`)
+      .join('')
   }
   $('filters').addEventListener('submit', (e) => {
     e.preventDefault()
     const p = new URLSearchParams()
-    if (readKey) {p.set('read_key', readKey)}
-    for (const [name, value] of new FormData($('filters'))) {if (value) {p.set(name, String(value))}}
+    if (readKey) {
+      p.set('read_key', readKey)
+    }
+    for (const [name, value] of new FormData($('filters'))) {
+      if (value) {
+        p.set(name, String(value))
+      }
+    }
     history.pushState(null, '', '?' + p + location.hash)
     load()
   })
-  for (const id of ['f-range', 'f-model', 'f-prompt']) {$(id).addEventListener('change', () => $('filters').requestSubmit())}
+  for (const id of ['f-range', 'f-model', 'f-prompt']) {
+    $(id).addEventListener('change', () => $('filters').requestSubmit())
+  }
   addEventListener('popstate', load)
 
   /** The request in flight: a newer filter choice cancels it. */
@@ -277,7 +376,9 @@
   async function load() {
     setStatus('Loading…')
     document.body.dataset.state = 'loading'
-    if (inFlight) {inFlight.abort()}
+    if (inFlight) {
+      inFlight.abort()
+    }
     const controller = new AbortController()
     inFlight = controller
     try {
@@ -295,7 +396,9 @@
       setStatus('')
       document.body.dataset.state = 'ready'
     } catch (e) {
-      if (controller.signal.aborted) {return}
+      if (controller.signal.aborted) {
+        return
+      }
       setStatus(e.message, true)
       document.body.dataset.state = 'error'
     }

@@ -58,7 +58,15 @@ const stringify = (event: Record<string, unknown>): string => {
     return JSON.stringify(copy)
   } catch {
     // a value that encoded once and then threw (a hostile getter): the envelope alone
-    return JSON.stringify({ id: event.id, source: 'sdk', name: String(event.name), ts: event.ts, distinct_id: String(event.distinct_id), sdk: SDK, truncated: true })
+    return JSON.stringify({
+      id: event.id,
+      source: 'sdk',
+      name: String(event.name),
+      ts: event.ts,
+      distinct_id: String(event.distinct_id),
+      sdk: SDK,
+      truncated: true,
+    })
   }
 }
 

@@ -12,7 +12,9 @@ type TurnEvent = Record<string, any>
 
 /** gen_ai.provider.name from the turn's `provider`, else guessed from the model name. */
 export const providerOf = (turn: TurnEvent): string | undefined => {
-  if (turn.provider) return turn.provider
+  if (turn.provider) {
+    return turn.provider
+  }
   const m = String(turn.model || '').toLowerCase()
   return /^(gpt|o\d|chatgpt|text-embedding|davinci)/.test(m)
     ? 'openai'
@@ -88,7 +90,7 @@ export const toOtlpSpans = (turn: TurnEvent, serviceName = 'browser') => {
       status: STATUS(turn.error),
     },
   ]
-  for (const tool of turn.tool_calls || [])
+  for (const tool of turn.tool_calls || []) {
     spans.push({
       traceId: turn.session_id,
       spanId: tool.span_id,
@@ -106,11 +108,14 @@ export const toOtlpSpans = (turn: TurnEvent, serviceName = 'browser') => {
       }),
       status: STATUS(tool.error),
     })
+  }
   return {
     resourceSpans: [
       {
         resource: { attributes: attributes({ 'service.name': serviceName, 'telemetry.sdk.name': SDK.name, 'telemetry.sdk.version': SDK.version }) },
-        scopeSpans: [{ scope: { name: SDK.name, version: SDK.version }, schemaUrl: `https://opentelemetry.io/schemas/${GEN_AI_SEMCONV_VERSION}`, spans }],
+        scopeSpans: [
+          { scope: { name: SDK.name, version: SDK.version }, schemaUrl: `https://opentelemetry.io/schemas/${GEN_AI_SEMCONV_VERSION}`, spans },
+        ],
       },
     ],
   }

@@ -15,7 +15,13 @@ export type EndSpan = (status: string, meta: Record<string, unknown>) => void
  * `endTurn`/`endSpan` get the `span_id` start returned, or `ourId` when it returned none. A
  * missing provider or method is never called; a throwing one is logged by `safeCall`.
  */
-export const startSystemSpan = (safeCall: SafeCall, system: SystemProvider | undefined, kind: 'Turn' | 'Span', ctx: Record<string, unknown>, ourId: string): EndSpan => {
+export const startSystemSpan = (
+  safeCall: SafeCall,
+  system: SystemProvider | undefined,
+  kind: 'Turn' | 'Span',
+  ctx: Record<string, unknown>,
+  ourId: string,
+): EndSpan => {
   const spanId: string = read(safeCall<StartedSpan>(system, 'start' + kind, ctx), 'span_id') || ourId
   return (status, meta) => {
     safeCall(system, 'end' + kind, spanId, status, { ...meta }) // a copy: what the provider changes is not sent

@@ -66,7 +66,9 @@ const ping = async (url) => {
  * @returns {Promise<{ url: string, port: number, dir: string, start(): Promise<void>, kill(): Promise<void>, stop(): Promise<void> }>}
  */
 export const startClickHouse = async ({ dir = mkdtempSync(join(tmpdir(), 'lumina-ch-')) } = {}) => {
-  for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, sub), { recursive: true })
+  for (const sub of ['log', 'data', 'tmp', 'user_files', 'format_schemas']) {
+    mkdirSync(join(dir, sub), { recursive: true })
+  }
   const port = await freePort()
   writeFileSync(join(dir, 'config.xml'), configXml(dir, port, await freePort()))
   writeFileSync(join(dir, 'users.xml'), usersXml)
@@ -81,8 +83,12 @@ export const startClickHouse = async ({ dir = mkdtempSync(join(tmpdir(), 'lumina
       exited = true
     })
     for (let i = 0; i < 300; i++) {
-      if (await ping(url)) return
-      if (exited) throw new Error(`clickhouse-server exited at start; see ${dir}/log/err.log`)
+      if (await ping(url)) {
+        return
+      }
+      if (exited) {
+        throw new Error(`clickhouse-server exited at start; see ${dir}/log/err.log`)
+      }
       await new Promise((r) => setTimeout(r, 100))
     }
     throw new Error(`clickhouse-server did not answer /ping within 30 s (${dir})`)
@@ -90,7 +96,9 @@ export const startClickHouse = async ({ dir = mkdtempSync(join(tmpdir(), 'lumina
   const kill = async () => {
     const proc = child
     child = null
-    if (!proc || proc.exitCode != null || proc.signalCode != null) return
+    if (!proc || proc.exitCode != null || proc.signalCode != null) {
+      return
+    }
     const gone = new Promise((r) => proc.once('exit', r))
     proc.kill('SIGKILL')
     await gone

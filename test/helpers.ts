@@ -14,7 +14,9 @@ export class MemoryStorage implements Storage {
     return this.map.size
   }
   private check() {
-    if (this.broken) throw new DOMException('The operation is insecure.', 'SecurityError')
+    if (this.broken) {
+      throw new DOMException('The operation is insecure.', 'SecurityError')
+    }
   }
   clear() {
     this.check()
@@ -37,8 +39,14 @@ export class MemoryStorage implements Storage {
     this.ops.push('set:' + key)
     this.check()
     let used = value.length
-    for (const [k, v] of this.map) if (k != key) used += v.length
-    if (used > this.quota) throw new DOMException('quota', 'QuotaExceededError')
+    for (const [k, v] of this.map) {
+      if (k != key) {
+        used += v.length
+      }
+    }
+    if (used > this.quota) {
+      throw new DOMException('quota', 'QuotaExceededError')
+    }
     this.map.set(key, String(value))
   }
 }
@@ -52,19 +60,26 @@ export class FakeDocument extends EventTarget {
   cookiesDisabled = false
   get cookie() {
     this.cookieReads++
-    if (this.cookiesDisabled) throw new DOMException('cookies disabled', 'SecurityError')
+    if (this.cookiesDisabled) {
+      throw new DOMException('cookies disabled', 'SecurityError')
+    }
     return [...this.jar].map(([k, v]) => `${k.split('|')[0]}=${v}`).join('; ')
   }
   /** Like a browser: one cookie per name and Domain (a host-only one is keyed by its name alone), listed oldest first; over 4096 bytes is ignored. */
   set cookie(value: string) {
-    if (this.cookiesDisabled) throw new DOMException('cookies disabled', 'SecurityError')
+    if (this.cookiesDisabled) {
+      throw new DOMException('cookies disabled', 'SecurityError')
+    }
     this.cookieWrites.push(value)
     const [pair, ...attrs] = value.split('; ')
     const eq = pair.indexOf('=')
     const domain = attrs.find((a) => a.startsWith('Domain='))
     const key = pair.slice(0, eq) + (domain ? '|' + domain.slice(7) : '')
-    if (attrs.some((a) => a == 'Max-Age=0')) this.jar.delete(key)
-    else if (pair.length <= 4096) this.jar.set(key, pair.slice(eq + 1))
+    if (attrs.some((a) => a == 'Max-Age=0')) {
+      this.jar.delete(key)
+    } else if (pair.length <= 4096) {
+      this.jar.set(key, pair.slice(eq + 1))
+    }
   }
 }
 
@@ -91,7 +106,10 @@ export const fakeNetwork = () => {
   let reply: (req: Sent) => Replies = () => 200
   let beaconAccepts = true
   const record = (url: string, body: string, via: Sent['via'], keepalive = false, headers = {}): Sent => {
-    const events = body.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const events = body
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
     const req = { url, body, keepalive, headers, events, ids: events.map((e) => e.id), via }
     sent.push(req)
     return req
@@ -102,16 +120,23 @@ export const fakeNetwork = () => {
     const body = sentHeaders['Content-Encoding'] == 'gzip' ? gunzipSync(Buffer.from(init.body as ArrayBuffer)).toString('utf8') : String(init.body)
     const req = record(String(url), body, 'fetch', !!init.keepalive, sentHeaders)
     const r = await reply(req)
-    if (r == 'network') throw new TypeError('Failed to fetch')
-    if (r == 'hang')
+    if (r == 'network') {
+      throw new TypeError('Failed to fetch')
+    }
+    if (r == 'hang') {
       return new Promise<Response>((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    }
     const { status, headers, body: answer } = typeof r == 'number' ? { status: r, headers: {}, body: undefined } : r
-    if (status >= 200 && status < 300) accepted.push(req)
-    return new Response(status == 204 ? null : answer ?? '{}', { status, headers })
+    if (status >= 200 && status < 300) {
+      accepted.push(req)
+    }
+    return new Response(status == 204 ? null : (answer ?? '{}'), { status, headers })
   })
   const sendBeacon = vi.fn((url: string, body: string) => {
     const req = record(url, body, 'beacon')
-    if (beaconAccepts) accepted.push(req)
+    if (beaconAccepts) {
+      accepted.push(req)
+    }
     return beaconAccepts
   })
   return {
@@ -189,7 +214,9 @@ export const fakeBrowser = (sharedLocal?: MemoryStorage) => {
     },
     setOnline(v: boolean) {
       online = v
-      if (v) win.dispatchEvent(new Event('online'))
+      if (v) {
+        win.dispatchEvent(new Event('online'))
+      }
     },
   }
   return browser

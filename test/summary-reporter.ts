@@ -9,11 +9,18 @@ export default class SummaryReporter implements Reporter {
       let failedTests = 0
       for (const t of m.children.allTests()) {
         const state = t.result().state
-        if (state == 'passed') count.passed++
-        else if (state == 'failed') count.failed++, failedTests++
-        else count.skipped++
+        if (state == 'passed') {
+          count.passed++
+        } else if (state == 'failed') {
+          count.failed++
+          failedTests++
+        } else {
+          count.skipped++
+        }
       }
-      if (m.state() == 'failed' && !failedTests) count.failed++
+      if (m.state() == 'failed' && !failedTests) {
+        count.failed++
+      }
     }
     console.log(`\n${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped`)
   }

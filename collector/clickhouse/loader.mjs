@@ -27,7 +27,9 @@ export const ddlStatements = (db) =>
 const readCheckpoint = (file) => {
   try {
     const cp = JSON.parse(readFileSync(file, 'utf8'))
-    if (Number.isInteger(cp.seq) && Number.isInteger(cp.offset)) return cp
+    if (Number.isInteger(cp.seq) && Number.isInteger(cp.offset)) {
+      return cp
+    }
   } catch {} // none yet
   return { seq: 0, offset: 0 }
 }
@@ -44,9 +46,26 @@ const writeCheckpoint = (file, cp) => {
  * @param {{ store: ReturnType<typeof import('../store.mjs').openStore>, dataDir: string, url: string, database?: string,
  *   username?: string, password?: string, batchRows?: number, intervalMs?: number, log?: (msg: string) => void }} options
  */
-export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina', username, password, batchRows = BATCH_ROWS, intervalMs = 1000, log = () => {} }) => {
+export const startClickHouseLoader = ({
+  store,
+  dataDir,
+  url,
+  database = 'lumina',
+  username,
+  password,
+  batchRows = BATCH_ROWS,
+  intervalMs = 1000,
+  log = () => {},
+}) => {
   // the client's own logger is off: the loader reports failures itself, once per run of them
-  const client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false }, log: { level: ClickHouseLogLevel.OFF } })
+  const client = createClient({
+    url,
+    username,
+    password,
+    request_timeout: 60_000,
+    compression: { request: false, response: false },
+    log: { level: ClickHouseLogLevel.OFF },
+  })
   const table = `${database}.events`
   const file = join(dataDir, 'clickhouse-checkpoint.json')
   let checkpoint = readCheckpoint(file)
@@ -57,7 +76,9 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
   const idle = new Set()
 
   const applyDdl = async () => {
-    for (const query of ddlStatements(database)) await client.command({ query })
+    for (const query of ddlStatements(database)) {
+      await client.command({ query })
+    }
     ddlApplied = true
   }
 
@@ -67,7 +88,9 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
     let bytes = 0
     let next = at
     for (const seg of store.log.list()) {
-      if (seg.seq < at.seq) continue
+      if (seg.seq < at.seq) {
+        continue
+      }
       const from = seg.seq == at.seq ? at.offset : 0
       if (from >= seg.size) {
         next = { seq: seg.seq, offset: seg.size }
@@ -81,7 +104,9 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
           } catch {} // a line that is not JSON cannot be ours; skipped
           bytes += end - start
           next = { seq: seg.seq, offset: offset + (end - start) + 1 }
-          if (rows.length >= batchRows || bytes >= BATCH_BYTES) return { rows, next }
+          if (rows.length >= batchRows || bytes >= BATCH_BYTES) {
+            return { rows, next }
+          }
         }
       }
       next = { seq: seg.seq, offset: seg.size }
@@ -106,7 +131,9 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
     let ahead = null
     while (!stopped) {
       try {
-        if (!ddlApplied) await applyDdl()
+        if (!ddlApplied) {
+          await applyDdl()
+        }
         const { rows, next } = ahead ? await ahead : await readBatch(checkpoint)
         ahead = null
         if (rows.length) {
@@ -125,7 +152,9 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
         backoff = 500
         stats.failing = false
         if (!rows.length) {
-          for (const fn of idle) fn()
+          for (const fn of idle) {
+            fn()
+          }
           await sleep(intervalMs)
         }
       } catch (e) {
@@ -133,14 +162,18 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
         stats.failures++
         stats.failing = true
         stats.lastError = String(e && e.message ? e.message : e).slice(0, 300)
-        if (stats.failures == 1 || stats.failures % 20 == 0) log(`clickhouse: ${stats.lastError} (retrying, the local store keeps everything)`)
+        if (stats.failures == 1 || stats.failures % 20 == 0) {
+          log(`clickhouse: ${stats.lastError} (retrying, the local store keeps everything)`)
+        }
         await sleep(backoff)
         backoff = Math.min(backoff * 2, 30_000)
       }
     }
   }
   const unsubscribe = store.log.onCommit(() => {
-    if (wake) wake()
+    if (wake) {
+      wake()
+    }
   })
   const running = store.ready.then(loop)
 
@@ -157,13 +190,17 @@ export const startClickHouseLoader = ({ store, dataDir, url, database = 'lumina'
           resolve()
         }
         idle.add(fn)
-        if (wake) wake()
+        if (wake) {
+          wake()
+        }
       })
     },
     async stop() {
       stopped = true
       unsubscribe()
-      if (wake) wake()
+      if (wake) {
+        wake()
+      }
       await running
       await client.close()
     },

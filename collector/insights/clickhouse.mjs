@@ -31,11 +31,14 @@ export const turnsSql = (table, project, { fromMs, toMs, model, promptId, user }
   // An `incomplete` event (sent at page hide) counts only when no final event of that turn is in
   // range, and then only the newest: `incomplete` lists those [turn_id, ts_ms] (incompleteSql),
   // as literals (an IN subquery here costs a million-turn scan three times as much).
-  const which = incomplete && incomplete.length
-    ? `(status != 'incomplete' OR (turn_id, ts_ms) IN (${incomplete.map(([id, ts]) => `(${quote(id)}, ${int(ts)})`).join(', ')}))`
-    : `status != 'incomplete'`
+  const which =
+    incomplete && incomplete.length
+      ? `(status != 'incomplete' OR (turn_id, ts_ms) IN (${incomplete.map(([id, ts]) => `(${quote(id)}, ${int(ts)})`).join(', ')}))`
+      : `status != 'incomplete'`
   const top = `SELECT ${cols} FROM ${table} FINAL WHERE ${base} AND ${which}`
-  if (!join) {return top}
+  if (!join) {
+    return top
+  }
   const children = childrenSql(table, project, fromMs, '')
   const feedback = feedbackSql(table, project, fromMs, '')
   return `
@@ -202,7 +205,10 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
   })()
   const [{ groups: groupsAnswer, head: h, series, users }, [inputs], recent] = await Promise.all([
     sessionWork,
-    rows('inputs', `SELECT countIf(name = 'chat_input_started') AS started, countIf(name = 'chat_input_abandoned') AS abandoned FROM ${table} FINAL WHERE ${inputWhere}`),
+    rows(
+      'inputs',
+      `SELECT countIf(name = 'chat_input_started') AS started, countIf(name = 'chat_input_abandoned') AS abandoned FROM ${table} FINAL WHERE ${inputWhere}`,
+    ),
     recentOf(client, table, project, f, rows, incomplete, count(newestRow.n) ? count(newestRow.ts) : f.toMs),
   ])
   const groups = groupsAnswer.data
@@ -251,13 +257,18 @@ export const insightsClickHouse = async (client, table, project, filters, { timi
  * turns and feedback of just those (joining every turn to sort 50 of them costs seconds).
  */
 const recentOf = async (client, table, project, f, rows, incomplete, newestMs) => {
-  const newest = (range) => `SELECT * FROM (${turnsSql(table, project, range, { join: false, incomplete })}) ORDER BY ts_ms DESC, turn_id DESC LIMIT ${RECENT_LIMIT}`
+  const newest = (range) =>
+    `SELECT * FROM (${turnsSql(table, project, range, { join: false, incomplete })}) ORDER BY ts_ms DESC, turn_id DESC LIMIT ${RECENT_LIMIT}`
   // The last hours before the newest turn first: when they hold RECENT_LIMIT turns, those are
   // the newest of the range.
   const windowFrom = Math.max(f.fromMs, Math.min(f.toMs, newestMs) - RECENT_WINDOW_MS)
   let top = await rows('recent', newest({ ...f, fromMs: windowFrom }))
-  if (top.length < RECENT_LIMIT && windowFrom > f.fromMs) {top = await rows('recent', newest(f))}
-  if (!top.length) {return []}
+  if (top.length < RECENT_LIMIT && windowFrom > f.fromMs) {
+    top = await rows('recent', newest(f))
+  }
+  if (!top.length) {
+    return []
+  }
   const ids = top.map((r) => quote(r.turn_id)).join(', ')
   // Their server turns end before they do, their feedback comes after: both near their times.
   const oldest = Math.min(...top.map((r) => count(r.ts_ms)))
@@ -312,7 +323,9 @@ export const timelineClickHouse = async (client, table, project, sessionId, arou
   const seen = new Set()
   const events = []
   for (const r of rows) {
-    if (seen.has(r.id)) {continue}
+    if (seen.has(r.id)) {
+      continue
+    }
     seen.add(r.id)
     try {
       events.push(JSON.parse(r.raw))

@@ -42,10 +42,18 @@ const summarize = (turns) => {
   let feedback = 0
   let positive = 0
   for (const t of turns) {
-    if (t.latency_ms != null) {latencies.push(t.latency_ms)}
-    if (t.ttft_ms != null) {ttfts.push(t.ttft_ms)}
-    if (t.status == 'error') {errors++}
-    if (t.status == 'aborted') {stopped++}
+    if (t.latency_ms != null) {
+      latencies.push(t.latency_ms)
+    }
+    if (t.ttft_ms != null) {
+      ttfts.push(t.ttft_ms)
+    }
+    if (t.status == 'error') {
+      errors++
+    }
+    if (t.status == 'aborted') {
+      stopped++
+    }
     inputTokens += t.tokens_in
     outputTokens += t.tokens_out
     cost += t.cost
@@ -95,28 +103,47 @@ export const insightsEmbedded = async (store, project, filters) => {
   for await (const e of store.scan({ project, sinceMs: Math.max(0, fromMs - CHILD_SLACK_MS) })) {
     if (e.name == 'turn') {
       const row = turnRow(e)
-      if (row.status == 'incomplete' && e.parent_span_id) {continue}
+      if (row.status == 'incomplete' && e.parent_span_id) {
+        continue
+      }
       if (e.parent_span_id) {
         children.set(row.turn_id, { parent: str(e.parent_span_id), row })
         continue
       }
-      if (!inRange(row.ts_ms)) {continue}
-      if (model != null && row.model != model) {continue}
-      if (promptId != null && row.prompt_id != promptId) {continue}
-      if (user != null && row.distinct_id != user) {continue}
+      if (!inRange(row.ts_ms)) {
+        continue
+      }
+      if (model != null && row.model != model) {
+        continue
+      }
+      if (promptId != null && row.prompt_id != promptId) {
+        continue
+      }
+      if (user != null && row.distinct_id != user) {
+        continue
+      }
       const prev = top.get(row.turn_id)
       // The final event wins over the `incomplete` one sent at page hide.
-      if (!prev || prev.status == 'incomplete') {top.set(row.turn_id, row)}
+      if (!prev || prev.status == 'incomplete') {
+        top.set(row.turn_id, row)
+      }
     } else if (e.name == 'feedback' && e.turn_id) {
       const f = feedback.get(e.turn_id) || { count: 0, positive: 0 }
       f.count++
-      if (e.score > 0) {f.positive++}
+      if (e.score > 0) {
+        f.positive++
+      }
       feedback.set(e.turn_id, f)
     } else if (e.name == 'chat_input_started' || e.name == 'chat_input_abandoned') {
       const ts = Date.parse(e.ts)
-      if (!inRange(ts) || (user != null && e.distinct_id != user)) {continue}
-      if (e.name == 'chat_input_started') {inputsStarted++}
-      else {inputsAbandoned++}
+      if (!inRange(ts) || (user != null && e.distinct_id != user)) {
+        continue
+      }
+      if (e.name == 'chat_input_started') {
+        inputsStarted++
+      } else {
+        inputsAbandoned++
+      }
     }
   }
   // Join: each browser turn gets its server turns' tokens and cost, and its feedback.
@@ -156,14 +183,27 @@ const assemble = (turns, { fromMs, toMs, inputsStarted, inputsAbandoned, open })
   let last = -Infinity
   for (const t of turns) {
     sessions.add(t.session_id)
-    if (t.ts_ms < first) {first = t.ts_ms}
-    if (t.ts_ms > last) {last = t.ts_ms}
-    const u = users.get(t.distinct_id) || { distinct_id: t.distinct_id, turns: 0, cost_usd: 0, feedback_count: 0, feedback_positive: 0, last_seen_ms: 0 }
+    if (t.ts_ms < first) {
+      first = t.ts_ms
+    }
+    if (t.ts_ms > last) {
+      last = t.ts_ms
+    }
+    const u = users.get(t.distinct_id) || {
+      distinct_id: t.distinct_id,
+      turns: 0,
+      cost_usd: 0,
+      feedback_count: 0,
+      feedback_positive: 0,
+      last_seen_ms: 0,
+    }
     u.turns++
     u.cost_usd += t.cost
     u.feedback_count += t.feedback_count
     u.feedback_positive += t.feedback_positive
-    if (t.ts_ms > u.last_seen_ms) {u.last_seen_ms = t.ts_ms}
+    if (t.ts_ms > u.last_seen_ms) {
+      u.last_seen_ms = t.ts_ms
+    }
     users.set(t.distinct_id, u)
     const key = t.model + '\u0000' + t.prompt_id
     const g = groups.get(key) || { model: t.model, prompt_id: t.prompt_id, turns: [] }
@@ -191,11 +231,17 @@ const assemble = (turns, { fromMs, toMs, inputsStarted, inputsAbandoned, open })
   const perBucket = t.map(() => ({ turns: 0, errors: 0, cost: 0, ttfts: [] }))
   for (const turn of turns) {
     const b = perBucket[Math.floor((turn.ts_ms - base) / bucketMs)]
-    if (!b) {continue}
+    if (!b) {
+      continue
+    }
     b.turns++
-    if (turn.status == 'error') {b.errors++}
+    if (turn.status == 'error') {
+      b.errors++
+    }
     b.cost += turn.cost
-    if (turn.ttft_ms != null) {b.ttfts.push(turn.ttft_ms)}
+    if (turn.ttft_ms != null) {
+      b.ttfts.push(turn.ttft_ms)
+    }
   }
   const series = {
     t,
@@ -222,11 +268,17 @@ const newer = (a, b) => b.ts_ms - a.ts_ms || cmp(b.turn_id, a.turn_id)
 const newest = (turns, limit) => {
   const top = []
   for (const t of turns) {
-    if (top.length == limit && newer(t, top[limit - 1]) >= 0) {continue}
+    if (top.length == limit && newer(t, top[limit - 1]) >= 0) {
+      continue
+    }
     let i = top.length
-    while (i > 0 && newer(t, top[i - 1]) < 0) {i--}
+    while (i > 0 && newer(t, top[i - 1]) < 0) {
+      i--
+    }
     top.splice(i, 0, t)
-    if (top.length > limit) {top.pop()}
+    if (top.length > limit) {
+      top.pop()
+    }
   }
   return top
 }

@@ -11,7 +11,9 @@ export const CHILD_SLACK_MS = 3600e3
 
 /** Reads `123` (epoch ms) or an ISO date; anything else is undefined. */
 const timeOf = (value) => {
-  if (value == null || value === '') {return undefined}
+  if (value == null || value === '') {
+    return undefined
+  }
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
   return Number.isFinite(ms) ? ms : undefined
 }
@@ -24,25 +26,41 @@ export const filtersOf = (params) => {
   const filters = {}
   const fromMs = timeOf(params.get('from'))
   const toMs = timeOf(params.get('to'))
-  if (fromMs != null) {filters.fromMs = fromMs}
-  if (toMs != null) {filters.toMs = toMs}
-  if (params.get('model')) {filters.model = params.get('model')}
-  if (params.get('prompt_id')) {filters.promptId = params.get('prompt_id')}
-  if (params.get('user')) {filters.user = params.get('user')}
+  if (fromMs != null) {
+    filters.fromMs = fromMs
+  }
+  if (toMs != null) {
+    filters.toMs = toMs
+  }
+  if (params.get('model')) {
+    filters.model = params.get('model')
+  }
+  if (params.get('prompt_id')) {
+    filters.promptId = params.get('prompt_id')
+  }
+  if (params.get('user')) {
+    filters.user = params.get('user')
+  }
   return filters
 }
 
 /** The bucket size for a range. */
 export const bucketFor = (fromMs, toMs) => {
   const span = Math.max(1, toMs - fromMs)
-  for (const size of BUCKETS_MS) {if (span / size <= MAX_BUCKETS) {return size}}
+  for (const size of BUCKETS_MS) {
+    if (span / size <= MAX_BUCKETS) {
+      return size
+    }
+  }
   return BUCKETS_MS[BUCKETS_MS.length - 1]
 }
 
 /** The chart axis: every bucket start from the one holding `fromMs` to the one holding `toMs`. */
 export const bucketStarts = (fromMs, toMs, size) => {
   const starts = []
-  for (let t = Math.floor(fromMs / size) * size; t <= toMs; t += size) {starts.push(t)}
+  for (let t = Math.floor(fromMs / size) * size; t <= toMs; t += size) {
+    starts.push(t)
+  }
   return starts
 }
 
@@ -52,7 +70,9 @@ export const bucketStarts = (fromMs, toMs, size) => {
  * @param {Float64Array | number[]} sorted ascending, no nulls
  */
 export const percentile = (sorted, level) => {
-  if (!sorted.length) {return null}
+  if (!sorted.length) {
+    return null
+  }
   const index = level < 1 ? Math.floor(level * sorted.length) : sorted.length - 1
   return sorted[index]
 }

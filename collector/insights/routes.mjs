@@ -34,7 +34,9 @@ const json = (res, status, body) => {
 export const insightsRoute = (req, res, ctx) => {
   const url = new URL(req.url || '/', 'http://local')
   const path = url.pathname
-  if (path != '/insights' && !path.startsWith('/insights/') && path != '/api/insights' && !path.startsWith('/api/insights/')) {return false}
+  if (path != '/insights' && !path.startsWith('/insights/') && path != '/api/insights' && !path.startsWith('/api/insights/')) {
+    return false
+  }
   if (req.method != 'GET' && req.method != 'HEAD') {
     json(res, 405, { error: 'GET only' })
     return true

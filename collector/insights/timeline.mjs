@@ -22,7 +22,12 @@ const turnItem = (e) => ({
   cost_usd: num(e.cost_usd),
   output_characters: num(e.output_characters),
   tool_calls: Array.isArray(e.tool_calls)
-    ? e.tool_calls.map((t) => ({ name: String(t.name || ''), type: String(t.type || ''), status: String(t.status || ''), latency_ms: num(t.latency_ms) }))
+    ? e.tool_calls.map((t) => ({
+        name: String(t.name || ''),
+        type: String(t.type || ''),
+        status: String(t.status || ''),
+        latency_ms: num(t.latency_ms),
+      }))
     : [],
   ui_replay_url: e.ui_replay_url || '',
   messages: Array.isArray(e.messages) ? e.messages : null,
@@ -43,25 +48,44 @@ export const buildTimeline = (sessionId, events) => {
       const item = turnItem(e)
       const map = e.parent_span_id ? children : turns
       const prev = map.get(e.turn_id)
-      if (prev && prev.status != 'incomplete') {continue}
-      if (e.parent_span_id) {item.parent_span_id = e.parent_span_id}
+      if (prev && prev.status != 'incomplete') {
+        continue
+      }
+      if (e.parent_span_id) {
+        item.parent_span_id = e.parent_span_id
+      }
       map.set(e.turn_id, item)
-      if (!e.parent_span_id && e.distinct_id) {distinctId = e.distinct_id}
+      if (!e.parent_span_id && e.distinct_id) {
+        distinctId = e.distinct_id
+      }
       continue
     }
     const ts_ms = Date.parse(e.ts)
-    if (e.name == 'chat_input_started') {items.push({ kind: 'input_started', ts_ms })}
-    else if (e.name == 'chat_message_submitted')
-      {items.push({ kind: 'submitted', ts_ms, message_id: e.message_id || '', typing_duration_ms: num(e.typing_duration_ms), character_count: num(e.character_count) })}
-    else if (e.name == 'chat_input_abandoned')
-      {items.push({ kind: 'abandoned', ts_ms, typing_duration_ms: num(e.typing_duration_ms), character_count: num(e.character_count) })}
-    else if (e.name == 'feedback') {items.push({ kind: 'feedback', ts_ms, turn_id: e.turn_id || '', score: num(e.score), comment: typeof e.comment == 'string' ? e.comment : '' })}
-    else if (e.name == 'identify') {items.push({ kind: 'identify', ts_ms, user_id: e.user_id || '', previous_id: e.previous_id || '' })}
+    if (e.name == 'chat_input_started') {
+      items.push({ kind: 'input_started', ts_ms })
+    } else if (e.name == 'chat_message_submitted') {
+      items.push({
+        kind: 'submitted',
+        ts_ms,
+        message_id: e.message_id || '',
+        typing_duration_ms: num(e.typing_duration_ms),
+        character_count: num(e.character_count),
+      })
+    } else if (e.name == 'chat_input_abandoned') {
+      items.push({ kind: 'abandoned', ts_ms, typing_duration_ms: num(e.typing_duration_ms), character_count: num(e.character_count) })
+    } else if (e.name == 'feedback') {
+      items.push({ kind: 'feedback', ts_ms, turn_id: e.turn_id || '', score: num(e.score), comment: typeof e.comment == 'string' ? e.comment : '' })
+    } else if (e.name == 'identify') {
+      items.push({ kind: 'identify', ts_ms, user_id: e.user_id || '', previous_id: e.previous_id || '' })
+    }
   }
   for (const child of children.values()) {
     const parent = turns.get(child.parent_span_id)
-    if (parent) {parent.server_turns.push(child)}
-    else {items.push(child)} // its browser turn is not stored (or not in this session): shown on its own
+    if (parent) {
+      parent.server_turns.push(child)
+    } else {
+      items.push(child)
+    } // its browser turn is not stored (or not in this session): shown on its own
   }
   for (const t of turns.values()) {
     t.server_turns.sort((a, b) => a.ts_ms - b.ts_ms)
@@ -85,8 +109,11 @@ export const timelineEmbedded = async (store, project, sessionId, aroundMs) => {
   const own = []
   const feedback = []
   for await (const e of store.scan({ project, sinceMs, untilMs })) {
-    if (e.session_id == sessionId) {own.push(e)}
-    else if (e.name == 'feedback') {feedback.push(e)}
+    if (e.session_id == sessionId) {
+      own.push(e)
+    } else if (e.name == 'feedback') {
+      feedback.push(e)
+    }
   }
   const turnIds = new Set(own.filter((e) => e.name == 'turn').map((e) => e.turn_id))
   return buildTimeline(sessionId, [...own, ...feedback.filter((e) => turnIds.has(e.turn_id))])

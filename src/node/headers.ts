@@ -47,16 +47,24 @@ const valuesOf = (headers: HeadersLike, name: string): string[] => {
   const record = headers as Record<string, unknown>
   let value = record[name]
   if (value === undefined) {
-    for (const key in record) {if (key.toLowerCase() == name) {value = record[key]}}
+    for (const key in record) {
+      if (key.toLowerCase() == name) {
+        value = record[key]
+      }
+    }
   }
-  if (Array.isArray(value)) {return value.map(String)}
+  if (Array.isArray(value)) {
+    return value.map(String)
+  }
   return value == null ? [] : [String(value)]
 }
 
 /** The trace id and parent span id of a valid traceparent (the first, when there are several), or undefined. */
 export const parseTraceparent = (headers: HeadersLike): { traceId: string; parentSpanId: string } | undefined => {
   const match = TRACEPARENT.exec(valuesOf(headers, 'traceparent')[0] || '')
-  if (!match || (match[1] == '00' && match[4])) {return undefined}
+  if (!match || (match[1] == '00' && match[4])) {
+    return undefined
+  }
   return { traceId: match[2], parentSpanId: match[3] }
 }
 
@@ -68,15 +76,21 @@ export const parseBaggage = (headers: HeadersLike): Record<string, string> => {
   const members: Record<string, string> = {}
   let count = 0
   let total = 0
-  for (const header of valuesOf(headers, 'baggage'))
-    {for (const member of header.split(',')) {
-      if (count >= MAX_MEMBERS) {return members}
-      if (member.length > MAX_MEMBER_BYTES) {continue}
+  for (const header of valuesOf(headers, 'baggage')) {
+    for (const member of header.split(',')) {
+      if (count >= MAX_MEMBERS) {
+        return members
+      }
+      if (member.length > MAX_MEMBER_BYTES) {
+        continue
+      }
       const pair = member.split(';')[0]
       const eq = pair.indexOf('=')
       const key = pair.slice(0, eq).trim()
       const raw = pair.slice(eq + 1).trim()
-      if (eq < 1 || !key || !raw) {continue}
+      if (eq < 1 || !key || !raw) {
+        continue
+      }
       let value: string
       try {
         value = decodeURIComponent(raw)
@@ -84,7 +98,9 @@ export const parseBaggage = (headers: HeadersLike): Record<string, string> => {
         continue // malformed percent-encoding: this member only
       }
       const size = (count ? 1 : 0) + member.length
-      if (total + size > MAX_BAGGAGE_BYTES) {return members}
+      if (total + size > MAX_BAGGAGE_BYTES) {
+        return members
+      }
       let name: string
       try {
         name = decodeURIComponent(key)
@@ -94,7 +110,8 @@ export const parseBaggage = (headers: HeadersLike): Record<string, string> => {
       members[name] = value
       count++
       total += size
-    }}
+    }
+  }
   return members
 }
 
@@ -105,18 +122,24 @@ export const parseBaggage = (headers: HeadersLike): Record<string, string> => {
  * non-empty string of at most 400 characters, or each is ignored.
  */
 export const continuedFrom = (headers: HeadersLike | unknown): Continued => {
-  if (!headers || typeof headers != 'object') {return {}}
+  if (!headers || typeof headers != 'object') {
+    return {}
+  }
   const trace = parseTraceparent(headers as HeadersLike)
   const baggage = parseBaggage(headers as HeadersLike)
   const continued: Continued = {}
   const distinctId = baggage[BAGGAGE_DISTINCT_ID]
-  if (distinctId && distinctId.length <= MAX_DISTINCT_ID) {continued.distinctId = distinctId}
+  if (distinctId && distinctId.length <= MAX_DISTINCT_ID) {
+    continued.distinctId = distinctId
+  }
   if (trace) {
     continued.traceId = trace.traceId
     continued.parentSpanId = trace.parentSpanId
     const session = baggage[BAGGAGE_SESSION_ID]
     const seq = Number(baggage[BAGGAGE_SEQ])
-    if ((!session || session == trace.traceId) && Number.isSafeInteger(seq) && seq > 0) {continued.seq = seq}
+    if ((!session || session == trace.traceId) && Number.isSafeInteger(seq) && seq > 0) {
+      continued.seq = seq
+    }
   }
   return continued
 }

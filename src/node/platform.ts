@@ -12,15 +12,21 @@ let listening = false
  */
 export const onExit = (fn: () => Promise<void> | undefined) => {
   exitHooks.add(fn)
-  if (listening) {return}
+  if (listening) {
+    return
+  }
   listening = true
   process.on('beforeExit', () => {
     const pending: Promise<void>[] = []
     for (const hook of exitHooks) {
       const p = hook()
-      if (p) {pending.push(p)}
+      if (p) {
+        pending.push(p)
+      }
     }
-    if (!pending[0]) {return}
+    if (!pending[0]) {
+      return
+    }
     const keepAlive = setInterval(() => {}, 1000)
     Promise.all(pending).finally(() => clearInterval(keepAlive))
   })

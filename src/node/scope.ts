@@ -17,8 +17,12 @@ export const createScopes = <S>(createDefault: () => S) => {
   return {
     current(): S {
       const scope = storage.getStore()
-      if (scope) {return scope}
-      if (!fallback) {fallback = createDefault()}
+      if (scope) {
+        return scope
+      }
+      if (!fallback) {
+        fallback = createDefault()
+      }
       return fallback
     },
     enter(scope: S): void {

@@ -48,7 +48,12 @@ describeEngines('chat inputs bound by data attributes, real keyboard', (engine) 
   }
 
   it('form submit (Enter in an input inside a form) counts once, with typing time', async () => {
-    serve('/form', chatPage(`<form onsubmit="event.preventDefault(); this.q.value=''"><input name="q" data-lumina-chat-input><button data-lumina-chat-submit>Send</button></form>`))
+    serve(
+      '/form',
+      chatPage(
+        `<form onsubmit="event.preventDefault(); this.q.value=''"><input name="q" data-lumina-chat-input><button data-lumina-chat-submit>Send</button></form>`,
+      ),
+    )
     await open('/form')
     await page.click('input')
     await page.keyboard.type(SECRET, { delay: 20 })
@@ -64,7 +69,10 @@ describeEngines('chat inputs bound by data attributes, real keyboard', (engine) 
   })
 
   it('the send button click counts once', async () => {
-    serve('/button', chatPage(`<form onsubmit="event.preventDefault()"><input data-lumina-chat-input><button data-lumina-chat-submit>Send</button></form>`))
+    serve(
+      '/button',
+      chatPage(`<form onsubmit="event.preventDefault()"><input data-lumina-chat-input><button data-lumina-chat-submit>Send</button></form>`),
+    )
     await open('/button')
     await page.click('input')
     await page.keyboard.type(SECRET)
@@ -133,7 +141,13 @@ describeEngines('chat inputs bound by data attributes, real keyboard', (engine) 
   })
 
   it('an input inserted 1 s after load is bound', async () => {
-    serve('/later', chatPage(``, `setTimeout(() => { const t = document.createElement('textarea'); t.setAttribute('data-lumina-chat-input', ''); document.body.append(t) }, 1000)`))
+    serve(
+      '/later',
+      chatPage(
+        ``,
+        `setTimeout(() => { const t = document.createElement('textarea'); t.setAttribute('data-lumina-chat-input', ''); document.body.append(t) }, 1000)`,
+      ),
+    )
     await open('/later')
     await page.waitForFunction(() => document.querySelector('textarea'), { timeout: 3000 })
     await page.click('textarea')

@@ -26,7 +26,9 @@ describeEngines('the demo (npm start)', (engine) => {
   it('a message sent in the demo chat shows up as a turn in the live panel', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     const errors: string[] = []
-    if (step(engine, 'pageErrors', 'uncaught page errors')) page.onPageError((m) => errors.push(m))
+    if (step(engine, 'pageErrors', 'uncaught page errors')) {
+      page.onPageError((m) => errors.push(m))
+    }
     await page.goto(demo.url)
     await page.waitForFunction(() => (window as any).lumina._loaded)
     await page.click('#input')
@@ -53,8 +55,12 @@ describeEngines('the demo (npm start)', (engine) => {
     const end = Date.now() + ms
     for (;;) {
       const v = await page.evaluate(fn)
-      if (v) return v as Exclude<T, false | null | undefined | 0 | ''>
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+      if (v) {
+        return v as Exclude<T, false | null | undefined | 0 | ''>
+      }
+      if (Date.now() > end) {
+        throw new Error(`timed out waiting for ${what}`)
+      }
       await new Promise((r) => setTimeout(r, 100))
     }
   }
@@ -64,7 +70,11 @@ describeEngines('the demo (npm start)', (engine) => {
       ;(document.getElementById('input') as HTMLTextAreaElement).value = t
       ;(document.getElementById('chat') as HTMLFormElement).requestSubmit()
     }, text)
-    return waitIn(page, () => /status-(ok|error)/.test(document.querySelector('#mine .turn')?.innerHTML || '') && document.querySelector('#mine .turn')!.textContent, 'the turn in the panel')
+    return waitIn(
+      page,
+      () => /status-(ok|error)/.test(document.querySelector('#mine .turn')?.innerHTML || '') && document.querySelector('#mine .turn')!.textContent,
+      'the turn in the panel',
+    )
   }
   const openDemo = async () => {
     const page = await browser.newPage()
@@ -123,22 +133,52 @@ describeEngines('the demo (npm start)', (engine) => {
 
     it("the panel shows this page's session first and labels other clients' events", async () => {
       // Another client's turn, stored before this page opens: the live feed replays it.
-      const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('').replace(/^0/, 'a')
+      const hex = (n: number) =>
+        Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)])
+          .join('')
+          .replace(/^0/, 'a')
       const session = hex(32)
       const turnId = hex(16)
       const now = new Date().toISOString()
       const other = {
-        id: crypto.randomUUID(), source: 'sdk', name: 'turn', ts: now, distinct_id: 'anon_other_tab', session_id: session, sdk: { name: 'luminasdk', version: '0' },
-        turn_id: turnId, seq: 1, traceparent: `00-${session}-${turnId}-01`, started_at: now, ended_at: now, latency_ms: 5, status: 'ok', model: 'other-model',
+        id: crypto.randomUUID(),
+        source: 'sdk',
+        name: 'turn',
+        ts: now,
+        distinct_id: 'anon_other_tab',
+        session_id: session,
+        sdk: { name: 'luminasdk', version: '0' },
+        turn_id: turnId,
+        seq: 1,
+        traceparent: `00-${session}-${turnId}-01`,
+        started_at: now,
+        ended_at: now,
+        latency_ms: 5,
+        status: 'ok',
+        model: 'other-model',
       }
-      const res = await fetch(new URL('/collect/sdk/events', demo.url), { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson', 'X-Api-Key': 'wk_demo' }, body: JSON.stringify(other) + '\n' })
+      const res = await fetch(new URL('/collect/sdk/events', demo.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-ndjson', 'X-Api-Key': 'wk_demo' },
+        body: JSON.stringify(other) + '\n',
+      })
       expect(res.status).toBe(200)
       const page = await openDemo()
       await chat(page, 'mine')
-      const panel = await waitIn(page, () => {
-        const others = document.querySelector('#others')!.textContent!
-        return others.includes('other-model') && { mine: document.querySelector('#mine')!.textContent!, others, order: document.querySelector('#events')!.firstElementChild!.id }
-      }, "the other client's turn")
+      const panel = await waitIn(
+        page,
+        () => {
+          const others = document.querySelector('#others')!.textContent!
+          return (
+            others.includes('other-model') && {
+              mine: document.querySelector('#mine')!.textContent!,
+              others,
+              order: document.querySelector('#events')!.firstElementChild!.id,
+            }
+          )
+        },
+        "the other client's turn",
+      )
       expect(panel.order).toBe('mine')
       expect(panel.mine).not.toContain('other-model')
       expect(panel.mine).toContain('demo-model-1')

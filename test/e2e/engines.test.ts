@@ -71,8 +71,11 @@ describeEngines('engine differences', (engine) => {
       return t.length && t
     })
     console.log(`[e2e] ${engine.name}: keepalive in Request: ${hasKeepalive}; page hide used: ${log.join(', ')}`)
-    if (hasKeepalive) expect(log).toEqual(['keepalive /collect/sdk/events'])
-    else expect(log[log.length - 1]).toBe('beacon /collect/sdk/events true')
+    if (hasKeepalive) {
+      expect(log).toEqual(['keepalive /collect/sdk/events'])
+    } else {
+      expect(log[log.length - 1]).toBe('beacon /collect/sdk/events true')
+    }
     expect(turns).toHaveLength(1)
     expect(server.received.find((r) => r.events.includes(turns[0]))!.contentType).toBe('text/plain;charset=UTF-8')
     await p.close()
@@ -90,8 +93,11 @@ describeEngines('engine differences', (engine) => {
   })
 
   it('the identity cookie: kept a year by this engine; if the engine drops it (Safari ITP: 7 days) localStorage restores it, and the other way round', async () => {
-    server.page('/identity', `<!doctype html><html><head>${snippetFor('/dist/lumina.min.js')}
-      <script>lumina.init({ writeKey: 'wk_eng', endpoint: ${JSON.stringify(server.endpoint)} })</script></head><body>id</body></html>`)
+    server.page(
+      '/identity',
+      `<!doctype html><html><head>${snippetFor('/dist/lumina.min.js')}
+      <script>lumina.init({ writeKey: 'wk_eng', endpoint: ${JSON.stringify(server.endpoint)} })</script></head><body>id</body></html>`,
+    )
     const p = await browser.newPage()
     await p.goto(server.origin + '/identity')
     await p.waitForFunction(() => (window as any).lumina._loaded)

@@ -52,15 +52,18 @@ const warned = new Set<string>()
 export const describeEngines = (name: string, fn: (engine: Engine) => void, which: Engine[] = engines) => {
   for (const engine of which) {
     const title = `${name} [${engine.name}]`
-    if (!engine.missing) describe(title, () => fn(engine))
-    else if (browserRequired)
+    if (!engine.missing) {
+      describe(title, () => fn(engine))
+    } else if (browserRequired) {
       describe(title, () =>
         it(`needs ${engine.name}`, () => {
           throw new Error(`LUMINA_REQUIRE_BROWSER is set but ${engine.missing}`)
         }),
       )
-    else {
-      if (!warned.has(engine.name)) console.warn(`\n[e2e] SKIPPED ${engine.name} tests: ${engine.missing}.\n`)
+    } else {
+      if (!warned.has(engine.name)) {
+        console.warn(`\n[e2e] SKIPPED ${engine.name} tests: ${engine.missing}.\n`)
+      }
       warned.add(engine.name)
       describe.skip(title, () => fn(engine))
     }
@@ -70,14 +73,18 @@ export const describeEngines = (name: string, fn: (engine: Engine) => void, whic
 /** True when `engine` can do `ability`; otherwise logs that this step is skipped in this engine, and why. */
 export const step = (engine: Engine, ability: Ability, what: string = ability) => {
   const why = engine.cannot[ability]
-  if (why) console.log(`[e2e] ${engine.name}: step skipped (${what}): ${why}`)
+  if (why) {
+    console.log(`[e2e] ${engine.name}: step skipped (${what}): ${why}`)
+  }
   return !why
 }
 
 /** `it` where `engine` can do `ability`; elsewhere `it.skip`, with a line saying why. For a test that is that one step. */
 export const itWhere = (engine: Engine, ability: Ability) => {
   const why = engine.cannot[ability]
-  if (why) console.log(`[e2e] ${engine.name}: test skipped (needs ${ability}): ${why}`)
+  if (why) {
+    console.log(`[e2e] ${engine.name}: test skipped (needs ${ability}): ${why}`)
+  }
   return why ? it.skip : it
 }
 
@@ -91,7 +98,15 @@ export const launch = (): Promise<PlaywrightBrowser> =>
   chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
   })
 
 /** @deprecated Chromium only; port to describeEngines. */

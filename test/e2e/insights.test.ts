@@ -32,8 +32,12 @@ const waitFor = async <T>(page: Page, fn: () => T, what: string, ms = 15_000): P
   const end = Date.now() + ms
   for (;;) {
     const v = await page.evaluate(fn)
-    if (v) {return v}
-    if (Date.now() > end) {throw new Error(`timed out waiting for ${what}`)}
+    if (v) {
+      return v
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`)
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
 }
@@ -76,7 +80,14 @@ describeBrowser('insights (npm start)', () => {
     await chat.evaluate(() => (document.getElementById('input') as HTMLTextAreaElement).blur())
     await chat.evaluate(() => (window as any).lumina.flush())
     // the live panel lists what the collector stored
-    await waitFor(chat, () => document.querySelector('#events [data-event=chat_input_abandoned]') && document.querySelector('#events [data-event=feedback]') && document.querySelectorAll('#events .turn').length == 2, 'the events in the collector')
+    await waitFor(
+      chat,
+      () =>
+        document.querySelector('#events [data-event=chat_input_abandoned]') &&
+        document.querySelector('#events [data-event=feedback]') &&
+        document.querySelectorAll('#events .turn').length == 2,
+      'the events in the collector',
+    )
     const sessionId = await chat.evaluate(async () => (await (window as any).lumina.session.start()).sessionId)
 
     // 4. insights, with the read key
@@ -85,7 +96,12 @@ describeBrowser('insights (npm start)', () => {
     await page.goto(demo.insightsUrl)
     await waitFor(page, () => document.body.dataset.state == 'ready' && document.body.dataset.state, 'the insights page')
     const cards = await page.evaluate(() =>
-      Object.fromEntries([...document.querySelectorAll('.card')].map((c) => [c.querySelector('h3')!.textContent, c.querySelector('.value')!.textContent + ' | ' + c.querySelector('.detail')?.textContent])),
+      Object.fromEntries(
+        [...document.querySelectorAll('.card')].map((c) => [
+          c.querySelector('h3')!.textContent,
+          c.querySelector('.value')!.textContent + ' | ' + c.querySelector('.detail')?.textContent,
+        ]),
+      ),
     )
     expect(cards['Turns']).toMatch(/^2 \| 1 session$/)
     expect(cards['Stopped by user']).toMatch(/^50\.0 % \| 1 stream stopped/)
@@ -106,7 +122,9 @@ describeBrowser('insights (npm start)', () => {
     // 5. the session timeline, from the recent turn's link
     await page.evaluate(() => (document.querySelector('#t-recent .session-link') as HTMLAnchorElement).click())
     await waitFor(page, () => document.querySelector('#session .timeline'), 'the timeline')
-    const timeline = await page.evaluate(() => [...document.querySelectorAll('#session .timeline > li')].map((li) => li.className + ': ' + (li as HTMLElement).innerText.replace(/\s+/g, ' ')))
+    const timeline = await page.evaluate(() =>
+      [...document.querySelectorAll('#session .timeline > li')].map((li) => li.className + ': ' + (li as HTMLElement).innerText.replace(/\s+/g, ' ')),
+    )
     expect(await page.evaluate(() => document.querySelector('#session .session-meta')!.textContent)).toContain(sessionId)
     const kinds = timeline.map((t) => t.split(':')[0])
     // input started -> sent -> turn -> feedback; the second turn stopped; the abandoned input last
@@ -131,6 +149,8 @@ describeBrowser('insights (npm start)', () => {
     await denied.goto(demo.insightsUrl.replace(/\?read_key=.*/, ''))
     expect(await denied.evaluate(() => document.body.innerText)).toMatch(/read key/i)
     expect(errors).toEqual([])
-    for (const p of [chat, page, denied]) {await p.close()}
+    for (const p of [chat, page, denied]) {
+      await p.close()
+    }
   })
 })

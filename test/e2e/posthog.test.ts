@@ -40,11 +40,17 @@ describeEngines('PostHog provider against the real posthog-js', (engine) => {
     // PostHog's API: a local sink that answers everything; its assets from node_modules.
     server.hook((req, res) => {
       const path = (req.url || '').split('?')[0]
-      if (!path.startsWith('/ph/')) return
+      if (!path.startsWith('/ph/')) {
+        return
+      }
       const asset = path.startsWith('/ph/static/') && resolve(PH_DIST, path.slice('/ph/static/'.length))
-      if (asset && existsSync(asset)) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(asset))
-      else if (path.startsWith('/ph/static/')) res.writeHead(404).end()
-      else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"featureFlags":{},"sessionRecording":false}')
+      if (asset && existsSync(asset)) {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(asset))
+      } else if (path.startsWith('/ph/static/')) {
+        res.writeHead(404).end()
+      } else {
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"featureFlags":{},"sessionRecording":false}')
+      }
       return true
     })
     browser = await engine.launch()
@@ -79,20 +85,26 @@ describeEngines('PostHog provider against the real posthog-js', (engine) => {
     await p.close()
   })
 
-  it('binds to window.posthog while PostHog\'s own snippet is still loading', async () => {
+  it("binds to window.posthog while PostHog's own snippet is still loading", async () => {
     server.hook((req, res) => {
-      if (!req.url?.startsWith('/slowph/array.js')) return
+      if (!req.url?.startsWith('/slowph/array.js')) {
+        return
+      }
       setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(resolve(PH_DIST, 'array.js'))), 800)
       return true
     })
     // The page runs it by itself: WebKitWebDriver runs no script before `load`, which waits for array.js.
-    const p = await open('/ph-slow', '/slowph/array.js', `
+    const p = await open(
+      '/ph-slow',
+      '/slowph/array.js',
+      `
       window.early = (async () => {
         const t = (await lumina.session.start()).turn()
         const loadedEarly = !!posthog.__loaded
         posthog.capture('while_stub')
         return { loadedEarly, turnId: t.turnId }
-      })()`)
+      })()`,
+    )
     const id = await p.evaluate(() => (window as any).early)
     expect(id.loadedEarly).toBe(false)
     await p.waitForFunction(() => (window as any).posthog.__loaded)
@@ -105,14 +117,18 @@ describeEngines('PostHog provider against the real posthog-js', (engine) => {
   it('identify and reset reach PostHog; chat input events go to posthog.capture', async () => {
     const p = await open('/ph-identity')
     await p.waitForFunction(() => (window as any).posthog.__loaded)
-    expect(await p.evaluate(async () => {
-      await (window as any).lumina.identify('user_ph', { plan: 'team' })
-      return (window as any).posthog.get_distinct_id()
-    })).toBe('user_ph')
-    expect(await p.evaluate(() => {
-      ;(window as any).lumina.reset()
-      return (window as any).posthog.get_distinct_id()
-    })).not.toBe('user_ph')
+    expect(
+      await p.evaluate(async () => {
+        await (window as any).lumina.identify('user_ph', { plan: 'team' })
+        return (window as any).posthog.get_distinct_id()
+      }),
+    ).toBe('user_ph')
+    expect(
+      await p.evaluate(() => {
+        ;(window as any).lumina.reset()
+        return (window as any).posthog.get_distinct_id()
+      }),
+    ).not.toBe('user_ph')
     await p.click('textarea')
     await p.keyboard.type('hello posthog')
     await p.keyboard.press('Enter')

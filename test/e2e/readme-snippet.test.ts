@@ -11,7 +11,9 @@ const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8')
 /** The html block after a README marker comment, exactly as the README shows it. */
 const htmlBlock = (marker: string) => {
   const m = new RegExp(`<!-- ${marker} -->\\n\`\`\`html\\n([\\s\\S]*?)\\n\`\`\``).exec(readme)
-  if (!m) throw new Error(`README.md has no html block after <!-- ${marker} -->`)
+  if (!m) {
+    throw new Error(`README.md has no html block after <!-- ${marker} -->`)
+  }
   return m[1]
 }
 const CDN = /"https:\/\/cdn\.jsdelivr\.net\/npm\/luminasdk@[^"]+"/
@@ -53,7 +55,9 @@ describeEngines('README and docs examples', (engine) => {
   beforeAll(async () => {
     server = await startServer()
     server.hook((req, res, body) => {
-      if (req.url != '/api/chat') return
+      if (req.url != '/api/chat') {
+        return
+      }
       chatRequests.push({ traceparent: req.headers.traceparent as string | undefined, body })
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(completion))
       return true
@@ -86,7 +90,11 @@ describeEngines('README and docs examples', (engine) => {
       server.page('/site-blocked', sitePage(`${server.endpoint}/blocked/lumina.min.js`))
       const page = await open('/site-blocked')
       expect(await ask(page)).toBe('Your invoice is under Billing.')
-      expect(await page.evaluate(() => [(window as any).pageCodeRan, (window as any).errors, !!(window as any).lumina._loaded])).toEqual([true, [], false])
+      expect(await page.evaluate(() => [(window as any).pageCodeRan, (window as any).errors, !!(window as any).lumina._loaded])).toEqual([
+        true,
+        [],
+        false,
+      ])
       await page.close()
     })
   })
@@ -96,9 +104,13 @@ describeEngines('README and docs examples', (engine) => {
     beforeAll(() => {
       server.hook((req, res) => {
         const m = /^\/self\/(cors|no-cors)\/lumina\.min\.js$/.exec(req.url || '')
-        if (!m) return
+        if (!m) {
+          return
+        }
         const headers: Record<string, string> = { 'Content-Type': 'text/javascript' }
-        if (m[1] == 'cors') headers['Access-Control-Allow-Origin'] = '*'
+        if (m[1] == 'cors') {
+          headers['Access-Control-Allow-Origin'] = '*'
+        }
         res.writeHead(200, headers).end(dist('lumina.min.js'))
         return true
       })

@@ -46,15 +46,22 @@ describeEngines('snippet and CDN bundle', (engine) => {
     await server?.close()
   })
 
-  const page = (path: string, html: string, headers?: Record<string, string>) => server.page(path, html.replace('ENDPOINT', JSON.stringify(server.endpoint)), headers)
+  const page = (path: string, html: string, headers?: Record<string, string>) =>
+    server.page(path, html.replace('ENDPOINT', JSON.stringify(server.endpoint)), headers)
 
   it('calls made before a slow bundle (500 ms) all run, in order, and the turn arrives with the contract fields', async () => {
     server.hook((req, res) => {
-      if (!req.url?.startsWith('/slow/lumina.min.js')) return
+      if (!req.url?.startsWith('/slow/lumina.min.js')) {
+        return
+      }
       setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js')), 500)
       return true
     })
-    page('/early', chatPage(snippetFor('/slow/lumina.min.js'), `
+    page(
+      '/early',
+      chatPage(
+        snippetFor('/slow/lumina.min.js'),
+        `
       window.loadedEarly = !!lumina._loaded
       window.log = []
       window.early = (async () => {
@@ -65,7 +72,9 @@ describeEngines('snippet and CDN bundle', (engine) => {
         await lumina.flush()
         log.push('flushed')
         return log
-      })()`))
+      })()`,
+      ),
+    )
     const p = await open('/early')
     // Read by the page itself: WebKitWebDriver runs no script before `load`, which waits for the bundle.
     expect(await p.evaluate(() => (window as any).loadedEarly)).toBe(false)
@@ -82,14 +91,20 @@ describeEngines('snippet and CDN bundle', (engine) => {
   })
 
   it('turn.finish() not awaited, then navigation at once: the turn still arrives', async () => {
-    page('/leave', chatPage(snippetFor('/dist/lumina.min.js'), `
+    page(
+      '/leave',
+      chatPage(
+        snippetFor('/dist/lumina.min.js'),
+        `
       window.leave = async () => {
         const s = await lumina.session.start()
         const t = s.turn()
         await t.wrapLLM(() => Promise.resolve('x'), { model: 'leaving' })
         t.finish()
         location.href = '/elsewhere'
-      }`))
+      }`,
+      ),
+    )
     server.page('/elsewhere', '<!doctype html><p>elsewhere</p>')
     const p = await open('/leave')
     await p.waitForFunction(() => (window as any).lumina._loaded)
@@ -100,8 +115,11 @@ describeEngines('snippet and CDN bundle', (engine) => {
     // and then the normal path carries it first (the ingest keeps one by id)
     const requests = server.received.filter((r) => r.events.some((e) => e.id == turn.id))
     const hide = requests.find((r) => r.url.includes('?key=wk_e2e'))
-    if (hide) expect(hide.contentType).toBe('text/plain;charset=UTF-8')
-    else expect(requests[0].contentType).toBe('application/x-ndjson')
+    if (hide) {
+      expect(hide.contentType).toBe('text/plain;charset=UTF-8')
+    } else {
+      expect(requests[0].contentType).toBe('application/x-ndjson')
+    }
     await p.close()
   })
 
@@ -113,16 +131,28 @@ describeEngines('snippet and CDN bundle', (engine) => {
   ] as const) {
     it(`bundle blocked (${fault}): the chat still gets its LLM result, no error reaches the page`, async () => {
       server.hook((req, res) => {
-        if (req.url?.startsWith('/abort/')) return req.socket.destroy(), true
-        if (req.url?.startsWith('/tampered/')) return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js') + '\n//x'), true
-        if (req.url?.startsWith('/surrogate/')) return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end('/* blocked by an ad blocker */'), true
+        if (req.url?.startsWith('/abort/')) {
+          req.socket.destroy()
+          return true
+        }
+        if (req.url?.startsWith('/tampered/')) {
+          res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js') + '\n//x')
+          return true
+        }
+        if (req.url?.startsWith('/surrogate/')) {
+          res.writeHead(200, { 'Content-Type': 'text/javascript' }).end('/* blocked by an ad blocker */')
+          return true
+        }
       })
       page('/blocked' + route.split('/')[1], chatPage(snippetFor(route, true)))
       const p = await open('/blocked' + route.split('/')[1])
       const started = Date.now()
       expect(await p.evaluate(() => (window as any).chat('still here'))).toBe('echo: still here')
       expect(Date.now() - started).toBeLessThan(4000) // failure is seen at once, not after the 5 s stall timer
-      expect(await p.evaluate(async () => [await (window as any).lumina.flush(), await (window as any).lumina.identify('x')])).toEqual([undefined, undefined])
+      expect(await p.evaluate(async () => [await (window as any).lumina.flush(), await (window as any).lumina.identify('x')])).toEqual([
+        undefined,
+        undefined,
+      ])
       expect(await p.evaluate(() => (window as any).errors)).toEqual([])
       // The bundle cannot load: the console says so, once (issue 15).
       const warned: string[] = await p.evaluate(() => (window as any).warned)
@@ -134,8 +164,11 @@ describeEngines('snippet and CDN bundle', (engine) => {
 
   it('blocked-bundle fallback turn: annotate/addRetrieval({ call }) do not throw, ids are values, and headers() put no function source on the wire', async () => {
     server.hook((req, res) => {
-      if (!req.url?.startsWith('/echo-headers')) return
-      return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(req.headers)), true
+      if (!req.url?.startsWith('/echo-headers')) {
+        return
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(req.headers))
+      return true
     })
     page('/fallback-turn', chatPage(snippetFor('/missing/lumina.min.js')))
     const p = await open('/fallback-turn')
@@ -163,14 +196,22 @@ describeEngines('snippet and CDN bundle', (engine) => {
 
   it('late bundle after the 5 s stall timer (the CDN answers at 6 s): no call pends past 5 s, and the SDK starts with the page init config', async () => {
     server.hook((req, res) => {
-      if (!req.url?.startsWith('/late/')) return
+      if (!req.url?.startsWith('/late/')) {
+        return
+      }
       setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js')), 6000)
       return true
     })
     // Timed and checked by the page itself: WebKitWebDriver runs no script before `load`, which waits for the bundle.
-    page('/late', chatPage(snippetFor('/late/lumina.min.js'), `
+    page(
+      '/late',
+      chatPage(
+        snippetFor('/late/lumina.min.js'),
+        `
       const t0 = Date.now()
-      window.early = Promise.all([lumina.identify('late_e2e'), chat('before the bundle')]).then((v) => ({ v, ms: Date.now() - t0, loaded: !!lumina._loaded }))`))
+      window.early = Promise.all([lumina.identify('late_e2e'), chat('before the bundle')]).then((v) => ({ v, ms: Date.now() - t0, loaded: !!lumina._loaded }))`,
+      ),
+    )
     const p = await open('/late')
     const early = await p.evaluate(() => (window as any).early)
     expect(early.v).toEqual([undefined, 'echo: before the bundle'])
@@ -200,14 +241,22 @@ describeEngines('snippet and CDN bundle', (engine) => {
     // The page reports by itself: its `load` never fires, and WebKitWebDriver runs no script before it.
     const reports: any[] = []
     server.hook((req, res, body) => {
-      if (!req.url?.startsWith('/report')) return
+      if (!req.url?.startsWith('/report')) {
+        return
+      }
       reports.push(JSON.parse(body))
       res.writeHead(204).end()
       return true
     })
-    page('/stall', chatPage(snippetFor('/stall/lumina.min.js'), `
+    page(
+      '/stall',
+      chatPage(
+        snippetFor('/stall/lumina.min.js'),
+        `
       const t0 = Date.now()
-      chat('waiting').then((reply) => fetch('/report', { method: 'POST', body: JSON.stringify({ reply, ms: Date.now() - t0, errors, warned }) }))`))
+      chat('waiting').then((reply) => fetch('/report', { method: 'POST', body: JSON.stringify({ reply, ms: Date.now() - t0, errors, warned }) }))`,
+      ),
+    )
     const p = await open('/stall', 'commit')
     const report = await until(() => reports[0], 15_000, 'the page report')
     expect(report.reply).toBe('echo: waiting')
@@ -235,7 +284,9 @@ describeEngines('snippet and CDN bundle', (engine) => {
     await p.waitForFunction(() => (window as any).lumina._loaded)
     server.collectorDown = true
     const sessionId = await p.evaluate(async () => {
-      for (let i = 0; i < 5; i++) await (window as any).chat('outage ' + i)
+      for (let i = 0; i < 5; i++) {
+        await (window as any).chat('outage ' + i)
+      }
       return (await (window as any).lumina.session.start()).sessionId
     })
     await sleep(2000)
@@ -245,9 +296,18 @@ describeEngines('snippet and CDN bundle', (engine) => {
     let expected = 5
     if (step(engine, 'offline', 'the browser offline for 2 s, then online')) {
       await p.setOffline(true)
-      expect(await p.evaluate(() => fetch('/dist/lumina.min.js').then(() => 'reached', () => 'failed'))).toBe('failed') // really offline
+      expect(
+        await p.evaluate(() =>
+          fetch('/dist/lumina.min.js').then(
+            () => 'reached',
+            () => 'failed',
+          ),
+        ),
+      ).toBe('failed') // really offline
       await p.evaluate(async () => {
-        for (let i = 0; i < 2; i++) await (window as any).chat('offline ' + i)
+        for (let i = 0; i < 2; i++) {
+          await (window as any).chat('offline ' + i)
+        }
       })
       await sleep(2000)
       await p.setOffline(false)
@@ -258,7 +318,11 @@ describeEngines('snippet and CDN bundle', (engine) => {
     const ids = mine().map((e) => e.id)
     expect(new Set(ids).size).toBe(expected)
     expect(ids).toHaveLength(expected)
-    expect(mine().map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: expected }, (_, i) => i + 1))
+    expect(
+      mine()
+        .map((e) => e.seq)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: expected }, (_, i) => i + 1))
     await p.close()
   }, 40_000)
 
@@ -281,17 +345,30 @@ describeEngines('snippet and CDN bundle', (engine) => {
     await p.goto(server.origin + '/gone') // page hide: outbox first, then what fits the keepalive budget
     server.collectorDown = false
     await p.goto(server.origin + '/backlog') // the next load sends what was not confirmed
-    const mine = () => new Set(server.events().filter((e) => e.session_id == sessionId && e.name == 'turn').map((e) => e.seq))
+    const mine = () =>
+      new Set(
+        server
+          .events()
+          .filter((e) => e.session_id == sessionId && e.name == 'turn')
+          .map((e) => e.seq),
+      )
     await until(() => mine().size == 200, 30_000, 'all 200 turns')
     expect([...mine()].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
     await p.close()
   }, 60_000)
 
   it('storage blocked (a sandboxed page: localStorage and cookies throw): the chat works and the turn arrives', async () => {
-    page('/nostorage', chatPage(snippetFor('/dist/lumina.min.js'), `
+    page(
+      '/nostorage',
+      chatPage(
+        snippetFor('/dist/lumina.min.js'),
+        `
       window.storageThrows = ['localStorage', 'sessionStorage', 'cookie'].filter((k) => {
         try { k == 'cookie' ? document.cookie : window[k].length; return false } catch { return true }
-      })`), { 'Content-Security-Policy': 'sandbox allow-scripts' })
+      })`,
+      ),
+      { 'Content-Security-Policy': 'sandbox allow-scripts' },
+    )
     const p = await open('/nostorage')
     expect(await p.evaluate(() => (window as any).storageThrows)).toEqual(['localStorage', 'sessionStorage', 'cookie'])
     await p.waitForFunction(() => (window as any).lumina._loaded)
@@ -313,19 +390,34 @@ describeEngines('snippet and CDN bundle', (engine) => {
     // What page hide sent before the reload may arrive again from the outbox (its response
     // never reached the old page): the receiver keeps one per id.
     const turns = await until(() => {
-      const byId = new Map(server.events().filter((e) => ['one', 'two', 'three'].includes(e.messages?.[0]?.content)).map((e) => [e.id, e]))
+      const byId = new Map(
+        server
+          .events()
+          .filter((e) => ['one', 'two', 'three'].includes(e.messages?.[0]?.content))
+          .map((e) => [e.id, e]),
+      )
       return byId.size == 3 && [...byId.values()]
     })
     expect(new Set(turns.map((t) => t.session_id)).size).toBe(1)
-    expect(turns.map((t) => [t.messages[0].content, t.seq])).toEqual([['one', 1], ['two', 2], ['three', 3]])
+    expect(turns.map((t) => [t.messages[0].content, t.seq])).toEqual([
+      ['one', 1],
+      ['two', 2],
+      ['three', 3],
+    ])
     await p.close()
   })
 
   it('the snippet twice and the bundle twice: one lumina, one event per turn', async () => {
     const snippet = snippetFor('/dist/lumina.min.js')
-    page('/twice', chatPage(snippet + snippet, `
+    page(
+      '/twice',
+      chatPage(
+        snippet + snippet,
+        `
       const again = document.createElement('script'); again.src = '/dist/lumina.min.js'; document.head.append(again)
-      window.twice = new Promise((r) => again.onload = r).then(() => chat('twice'))`))
+      window.twice = new Promise((r) => again.onload = r).then(() => chat('twice'))`,
+      ),
+    )
     const p = await open('/twice')
     await p.evaluate(() => (window as any).twice)
     await p.evaluate(() => (window as any).lumina.flush())
@@ -336,10 +428,18 @@ describeEngines('snippet and CDN bundle', (engine) => {
   })
 
   it('references taken before load keep working after it', async () => {
-    page('/refs', chatPage(snippetFor('/slow2/lumina.min.js'), `
-      window.refs = { start: lumina.session.start, identify: lumina.identify }`))
+    page(
+      '/refs',
+      chatPage(
+        snippetFor('/slow2/lumina.min.js'),
+        `
+      window.refs = { start: lumina.session.start, identify: lumina.identify }`,
+      ),
+    )
     server.hook((req, res) => {
-      if (!req.url?.startsWith('/slow2/')) return
+      if (!req.url?.startsWith('/slow2/')) {
+        return
+      }
       setTimeout(() => res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(dist('lumina.min.js')), 300)
       return true
     })

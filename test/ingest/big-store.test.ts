@@ -21,19 +21,28 @@ afterAll(async () => {
 const generate = () => {
   mkdirSync(join(dataDir, 'events'), { recursive: true })
   // stored order: id, project, received_at first (the collector reads the id at offset 7)
-  const { id: _id, ...fields } = turn({ messages: [{ role: 'user', content: 'q'.repeat(900) }, { role: 'assistant', content: 'a'.repeat(900) }] })
+  const { id: _id, ...fields } = turn({
+    messages: [
+      { role: 'user', content: 'q'.repeat(900) },
+      { role: 'assistant', content: 'a'.repeat(900) },
+    ],
+  })
   void _id
   const template = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', project: 'demo', received_at: new Date().toISOString(), ...fields })
   const line = Buffer.from(template + '\n')
   const perSegment = Math.floor(SEGMENT / line.length)
   const segments = Math.ceil((1.1 * GIB) / (perSegment * line.length))
   const buf = Buffer.alloc(perSegment * line.length)
-  for (let i = 0; i < perSegment; i++) line.copy(buf, i * line.length)
+  for (let i = 0; i < perSegment; i++) {
+    line.copy(buf, i * line.length)
+  }
   let n = 0
   const idAt = (k: number) => `${k.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`
   const now = Date.now()
   for (let s = 1; s <= segments; s++) {
-    for (let i = 0; i < perSegment; i++) buf.write(idAt(n++), i * line.length + 7, 'latin1')
+    for (let i = 0; i < perSegment; i++) {
+      buf.write(idAt(n++), i * line.length + 7, 'latin1')
+    }
     const fd = openSync(join(dataDir, 'events', `${String(s).padStart(10, '0')}-${now + s}.ndjson`), 'w')
     writeSync(fd, buf)
     closeSync(fd)
@@ -54,7 +63,9 @@ describe('a store larger than 1 GiB', () => {
     proc = await startCollectorProcess(dataDir)
     const startMs = Date.now() - t0
     const peak = proc.peakRss()
-    console.log(`[big store] ${(store.bytes / GIB).toFixed(2)} GiB, ${store.lines} lines: ready in ${startMs} ms, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (empty store: ${(baseline / 2 ** 20).toFixed(0)} MiB)`)
+    console.log(
+      `[big store] ${(store.bytes / GIB).toFixed(2)} GiB, ${store.lines} lines: ready in ${startMs} ms, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (empty store: ${(baseline / 2 ** 20).toFixed(0)} MiB)`,
+    )
     expect(proc.output()).toMatch(new RegExp(`${store.lines} ids in the dedupe window`))
     // the index for ~570k ids is ~8 MiB; the process stays far below the store size
     expect(peak - baseline).toBeLessThan(128 << 20)

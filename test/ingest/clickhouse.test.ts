@@ -12,7 +12,9 @@ import { startCollectorServer } from '../../collector/main.mjs'
 import { event, KEYS, ndjson, turn } from './events'
 import { startCollectorProcess, type CollectorProcess } from './processes'
 
-if (!clickhouseAvailable) console.log(clickhouseSkipReason)
+if (!clickhouseAvailable) {
+  console.log(clickhouseSkipReason)
+}
 const run = clickhouseAvailable || clickhouseRequired
 
 let ch: LocalClickHouse
@@ -33,7 +35,9 @@ const counts = async (db: string) => {
 const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 60_000) => {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
-    if (await cond().catch(() => false)) return
+    if (await cond().catch(() => false)) {
+      return
+    }
     await new Promise((r) => setTimeout(r, 200))
   }
   throw new Error(`timed out waiting for ${what}`)
@@ -53,23 +57,33 @@ const postMany = async (url: string, n: number, per = 500) => {
   const ids: string[] = []
   for (let i = 0; i < n; i += per) {
     const batch = Array.from({ length: Math.min(per, n - i) }, () => turn())
-    for (const e of batch) ids.push(e.id as string)
+    for (const e of batch) {
+      ids.push(e.id as string)
+    }
     await postTo(url, batch)
   }
   return ids
 }
 
 beforeAll(async () => {
-  if (!run) return
-  if (!clickhouseAvailable) throw new Error(clickhouseSkipReason)
+  if (!run) {
+    return
+  }
+  if (!clickhouseAvailable) {
+    throw new Error(clickhouseSkipReason)
+  }
   ch = await startClickHouse()
   client = createClient({ url: ch.url })
 })
 afterAll(async () => {
-  for (const p of procs.splice(0)) await p.kill().catch(() => {})
+  for (const p of procs.splice(0)) {
+    await p.kill().catch(() => {})
+  }
   await client?.close()
   await ch?.stop()
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  for (const d of dirs.splice(0)) {
+    rmSync(d, { recursive: true, force: true })
+  }
 })
 
 describe.runIf(run)('ClickHouse loader (real clickhouse-server)', () => {
@@ -82,9 +96,19 @@ describe.runIf(run)('ClickHouse loader (real clickhouse-server)', () => {
     const other = event({ name: 'feedback', turn_id: (known as any).turn_id, score: 1 })
     await postTo(s.url, [known, unknown, sdkCost, other])
     await s.collector.loader.caughtUp()
-    const rows = await query(`SELECT id, name, model, cost_usd, cost_source, score, input_tokens, project, visitParamExtractString(raw, 'source') AS src FROM lumina_t1.events FINAL ORDER BY id`)
+    const rows = await query(
+      `SELECT id, name, model, cost_usd, cost_source, score, input_tokens, project, visitParamExtractString(raw, 'source') AS src FROM lumina_t1.events FINAL ORDER BY id`,
+    )
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]))
-    expect(byId[known.id as string]).toMatchObject({ name: 'turn', model: 'gpt-4o', cost_usd: 0.0035, cost_source: expect.stringMatching(/^genai-prices@/), input_tokens: '1000', project: 'demo', src: 'sdk' })
+    expect(byId[known.id as string]).toMatchObject({
+      name: 'turn',
+      model: 'gpt-4o',
+      cost_usd: 0.0035,
+      cost_source: expect.stringMatching(/^genai-prices@/),
+      input_tokens: '1000',
+      project: 'demo',
+      src: 'sdk',
+    })
     expect(byId[unknown.id as string]).toMatchObject({ cost_usd: null, cost_source: '' })
     expect(byId[sdkCost.id as string]).toMatchObject({ cost_usd: 0.25, cost_source: 'sdk' })
     expect(byId[other.id as string]).toMatchObject({ name: 'feedback', score: 1, cost_usd: null })
@@ -107,7 +131,12 @@ describe.runIf(run)('ClickHouse loader (real clickhouse-server)', () => {
   })
 
   it('ClickHouse killed mid-load and restarted: every event exactly once', async () => {
-    const s = await startCollectorServer({ port: 0, dataDir: tempDir(), keys: KEYS, clickhouse: { url: ch.url, database: 'lumina_t3', batchRows: 500 } })
+    const s = await startCollectorServer({
+      port: 0,
+      dataDir: tempDir(),
+      keys: KEYS,
+      clickhouse: { url: ch.url, database: 'lumina_t3', batchRows: 500 },
+    })
     await postMany(s.url, 100)
     await s.collector.loader.caughtUp()
     const ids = await postMany(s.url, 20_000, 1000)
@@ -157,10 +186,14 @@ describe.runIf(run)('ClickHouse loader (real clickhouse-server)', () => {
     expect(await counts('lumina_t5')).toMatchObject({ final: total, ids: total })
     // ReplacingMergeTree collapses the duplicate rows when it merges parts, which is eventual: a
     // part inserted while OPTIMIZE ran is merged by the next one, so ask until the merge is done.
-    await waitFor('the resend merged away', async () => {
-      await client.command({ query: 'OPTIMIZE TABLE lumina_t5.events FINAL' })
-      return (await counts('lumina_t5')).raw == total
-    }, 30_000)
+    await waitFor(
+      'the resend merged away',
+      async () => {
+        await client.command({ query: 'OPTIMIZE TABLE lumina_t5.events FINAL' })
+        return (await counts('lumina_t5')).raw == total
+      },
+      30_000,
+    )
     expect(await counts('lumina_t5')).toMatchObject({ final: total, ids: total, raw: total })
     await a.stop()
     await b.stop()

@@ -10,8 +10,12 @@ import { exportedIds, startCollectorProcess, type CollectorProcess } from './pro
 const dirs: string[] = []
 const procs: CollectorProcess[] = []
 afterEach(async () => {
-  for (const p of procs.splice(0)) await p.kill().catch(() => {})
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  for (const p of procs.splice(0)) {
+    await p.kill().catch(() => {})
+  }
+  for (const d of dirs.splice(0)) {
+    rmSync(d, { recursive: true, force: true })
+  }
 })
 
 describe('durable acknowledgement', () => {
@@ -32,7 +36,9 @@ describe('durable acknowledgement', () => {
           try {
             const res = await fetch(`${proc.url}/collect/sdk/events`, { method: 'POST', headers: { 'X-Api-Key': 'wk_demo' }, body: ndjson(...batch) })
             if (res.status == 200) {
-              for (const e of batch as { id: string }[]) acked.add(e.id)
+              for (const e of batch as { id: string }[]) {
+                acked.add(e.id)
+              }
               ackedRequests++
             }
             await res.text()
@@ -43,7 +49,9 @@ describe('durable acknowledgement', () => {
       }
       const workers = Array.from({ length: 8 }, worker)
       // bounded wait for the load to reach the chosen point, then a kill mid-stream
-      for (let i = 0; i < 600 && ackedRequests < killAfterAcks; i++) await new Promise((r) => setTimeout(r, 10))
+      for (let i = 0; i < 600 && ackedRequests < killAfterAcks; i++) {
+        await new Promise((r) => setTimeout(r, 10))
+      }
       await proc.kill()
       stop = true
       await Promise.all(workers)

@@ -9,7 +9,10 @@ export const event = (over: Record<string, unknown> = {}) => ({
   ...over,
 })
 
-const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('').replace(/^0/, '1')
+const hex = (n: number) =>
+  Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)])
+    .join('')
+    .replace(/^0/, '1')
 
 export const turn = (over: Record<string, unknown> = {}) => {
   const trace = hex(32)
@@ -33,7 +36,11 @@ export const turn = (over: Record<string, unknown> = {}) => {
 
 export const ndjson = (...events: object[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n'
 
-export const post = (base: string, body: string | Uint8Array, { key = 'wk_demo', query = false, type = 'application/x-ndjson', headers = {} as Record<string, string> } = {}) =>
+export const post = (
+  base: string,
+  body: string | Uint8Array,
+  { key = 'wk_demo', query = false, type = 'application/x-ndjson', headers = {} as Record<string, string> } = {},
+) =>
   fetch(`${base}/collect/sdk/events${query ? `?key=${key}` : ''}`, {
     method: 'POST',
     body: body as BodyInit,
@@ -48,7 +55,9 @@ export const readSse = async (res: Response, until: (text: string) => boolean, m
   const deadline = Date.now() + ms
   while (!until(text) && Date.now() < deadline) {
     const next = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), Math.max(1, deadline - Date.now())))])
-    if (!next || next.done) break
+    if (!next || next.done) {
+      break
+    }
     text += decoder.decode(next.value, { stream: true })
   }
   reader.cancel().catch(() => {})

@@ -15,7 +15,9 @@ const rng = (seed) => () => {
 }
 const hex = (random, n) => {
   let s = ''
-  for (let i = 0; i < n; i++) {s += ((random() * 16) | 0).toString(16)}
+  for (let i = 0; i < n; i++) {
+    s += ((random() * 16) | 0).toString(16)
+  }
   return s
 }
 const uuid = (random) => `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-a${hex(random, 3)}-${hex(random, 12)}`
@@ -36,7 +38,9 @@ export const generateFixture = ({ onEvent, ...options }) => {
   const gen = fixtureEvents(options)
   for (;;) {
     const next = gen.next()
-    if (next.done) {return next.value}
+    if (next.done) {
+      return next.value
+    }
     onEvent(next.value)
   }
 }
@@ -53,7 +57,15 @@ export function* fixtureEvents({ turns, project = 'demo', startMs = Date.UTC(202
   let sessionNo = 0
   const event = (e, tsMs) => {
     stats.events++
-    return { id: uuid(random), project, received_at: new Date(tsMs + 300).toISOString(), source: 'sdk', ts: new Date(tsMs).toISOString(), sdk: SDK, ...e }
+    return {
+      id: uuid(random),
+      project,
+      received_at: new Date(tsMs + 300).toISOString(),
+      source: 'sdk',
+      ts: new Date(tsMs).toISOString(),
+      sdk: SDK,
+      ...e,
+    }
   }
   while (made < turns) {
     sessionNo++
@@ -69,13 +81,34 @@ export function* fixtureEvents({ turns, project = 'demo', startMs = Date.UTC(202
       const typing = 800 + Math.floor(random() * 6000)
       t += typing
       if (random() < 0.15) {
-        yield event({ name: 'chat_input_abandoned', distinct_id, session_id, typing_duration_ms: typing, character_count: 5 + Math.floor(random() * 40), partial_content_hash: hex(random, 16) }, t)
+        yield event(
+          {
+            name: 'chat_input_abandoned',
+            distinct_id,
+            session_id,
+            typing_duration_ms: typing,
+            character_count: 5 + Math.floor(random() * 40),
+            partial_content_hash: hex(random, 16),
+          },
+          t,
+        )
         t += 2000
         yield event({ name: 'chat_input_started', distinct_id, session_id }, t)
         t += 1500
       }
       const message_id = uuid(random)
-      yield event({ name: 'chat_message_submitted', distinct_id, session_id, message_id, typing_duration_ms: typing, character_count: 10 + Math.floor(random() * 80), content_hash: hex(random, 16) }, t)
+      yield event(
+        {
+          name: 'chat_message_submitted',
+          distinct_id,
+          session_id,
+          message_id,
+          typing_duration_ms: typing,
+          character_count: 10 + Math.floor(random() * 80),
+          content_hash: hex(random, 16),
+        },
+        t,
+      )
       const { model, price } = MODELS[Math.floor(random() * random() * MODELS.length)]
       const prompt_id = PROMPTS[random() < 0.7 ? 0 : 1]
       const turn_id = hex(random, 16)
@@ -90,20 +123,57 @@ export function* fixtureEvents({ turns, project = 'demo', startMs = Date.UTC(202
       const own = serverSide ? undefined : usage
       const costOf = (u) => (u && price ? u.input_tokens * price[0] + u.output_tokens * price[1] : null)
       const turn = {
-        name: 'turn', distinct_id, session_id, turn_id, seq, traceparent: `00-${session_id}-${turn_id}-01`,
-        started_at: new Date(started).toISOString(), ended_at: new Date(ended).toISOString(),
-        latency_ms: latency, model, prompt_id, status, provider: 'openai',
+        name: 'turn',
+        distinct_id,
+        session_id,
+        turn_id,
+        seq,
+        traceparent: `00-${session_id}-${turn_id}-01`,
+        started_at: new Date(started).toISOString(),
+        ended_at: new Date(ended).toISOString(),
+        latency_ms: latency,
+        model,
+        prompt_id,
+        status,
+        provider: 'openai',
         ...(ttft != null ? { time_to_first_token_ms: ttft } : {}),
         ...(own ? { usage: own } : {}),
         ...(status == 'error' ? { error: { type: 'RateLimitError', message: 'The model is overloaded' } } : {}),
         ...(status == 'aborted' ? { output_characters: Math.floor(random() * 300) } : {}),
-        ...(random() < 0.2 ? { tool_calls: [{ span_id: hex(random, 16), name: 'weather', type: 'function', target: 'weather-api', version: '2', started_at: new Date(started).toISOString(), status: 'ok', latency_ms: 120 }] } : {}),
+        ...(random() < 0.2
+          ? {
+              tool_calls: [
+                {
+                  span_id: hex(random, 16),
+                  name: 'weather',
+                  type: 'function',
+                  target: 'weather-api',
+                  version: '2',
+                  started_at: new Date(started).toISOString(),
+                  status: 'ok',
+                  latency_ms: 120,
+                },
+              ],
+            }
+          : {}),
         ...(replay ? { ui_session_id: session_id.slice(0, 12), ui_replay_url: replay } : {}),
-        cost_usd: costOf(own), cost_source: own ? (price ? 'genai-prices' : null) : null,
+        cost_usd: costOf(own),
+        cost_source: own ? (price ? 'genai-prices' : null) : null,
       }
       if (random() < 0.04) {
         // page hidden mid-stream: an `incomplete` event first; most get their final one later
-        yield event({ ...turn, status: 'incomplete', ended_at: undefined, latency_ms: Math.round(latency / 2), usage: undefined, cost_usd: null, cost_source: null }, started + latency / 2)
+        yield event(
+          {
+            ...turn,
+            status: 'incomplete',
+            ended_at: undefined,
+            latency_ms: Math.round(latency / 2),
+            usage: undefined,
+            cost_usd: null,
+            cost_source: null,
+          },
+          started + latency / 2,
+        )
         if (random() < 0.2) {
           made++
           stats.turns++
@@ -113,11 +183,28 @@ export function* fixtureEvents({ turns, project = 'demo', startMs = Date.UTC(202
       }
       if (serverSide && usage) {
         const server_turn = hex(random, 16)
-        yield event({
-          name: 'turn', distinct_id, session_id, turn_id: server_turn, parent_span_id: turn_id, seq: 1, traceparent: `00-${session_id}-${server_turn}-01`,
-          started_at: new Date(started + 20).toISOString(), ended_at: new Date(ended - 30).toISOString(), latency_ms: latency - 50, model, prompt_id, status: status == 'aborted' ? 'ok' : status,
-          usage, provider: 'openai', cost_usd: costOf(usage), cost_source: price ? 'genai-prices' : null,
-        }, ended - 30)
+        yield event(
+          {
+            name: 'turn',
+            distinct_id,
+            session_id,
+            turn_id: server_turn,
+            parent_span_id: turn_id,
+            seq: 1,
+            traceparent: `00-${session_id}-${server_turn}-01`,
+            started_at: new Date(started + 20).toISOString(),
+            ended_at: new Date(ended - 30).toISOString(),
+            latency_ms: latency - 50,
+            model,
+            prompt_id,
+            status: status == 'aborted' ? 'ok' : status,
+            usage,
+            provider: 'openai',
+            cost_usd: costOf(usage),
+            cost_source: price ? 'genai-prices' : null,
+          },
+          ended - 30,
+        )
       }
       yield event(turn, ended)
       made++

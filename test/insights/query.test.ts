@@ -28,20 +28,40 @@ const ev = (name: string, at: number, fields: Record<string, unknown> = {}) => (
   ...fields,
 })
 const turn = (at: number, turn_id: string, fields: Record<string, unknown> = {}) =>
-  ev('turn', at, { turn_id, seq: 1, model: 'm1', prompt_id: 'p', status: 'ok', latency_ms: 1000, started_at: new Date(T0 + at - 1000).toISOString(), ...fields })
+  ev('turn', at, {
+    turn_id,
+    seq: 1,
+    model: 'm1',
+    prompt_id: 'p',
+    status: 'ok',
+    latency_ms: 1000,
+    started_at: new Date(T0 + at - 1000).toISOString(),
+    ...fields,
+  })
 const storeOf = (events: object[]) => ({
   async *scan({ project, sinceMs = -Infinity }: { project: string; sinceMs?: number }) {
-    for (const e of events as any[]) {if (e.project == project && Date.parse(e.ts) >= sinceMs) {yield e}}
+    for (const e of events as any[]) {
+      if (e.project == project && Date.parse(e.ts) >= sinceMs) {
+        yield e
+      }
+    }
   },
 })
 const all = { fromMs: T0 - 86400e3, toMs: T0 + 86400e3 }
 
 describe('insights over the embedded store', () => {
   it('counts a turn once when its incomplete event (page hide) is followed by the final one', async () => {
-    const store = storeOf([turn(0, 'a', { status: 'incomplete', latency_ms: 400 }), turn(1000, 'a', { latency_ms: 1400 }), turn(2000, 'b', { status: 'incomplete' })])
+    const store = storeOf([
+      turn(0, 'a', { status: 'incomplete', latency_ms: 400 }),
+      turn(1000, 'a', { latency_ms: 1400 }),
+      turn(2000, 'b', { status: 'incomplete' }),
+    ])
     const r = await queryInsights({ project: 'p1', store }, all)
     expect(r.headline.turns).toBe(2)
-    expect(r.recent.map((t: any) => [t.turn_id, t.status, t.latency_ms])).toEqual([['b', 'incomplete', 1000], ['a', 'ok', 1400]])
+    expect(r.recent.map((t: any) => [t.turn_id, t.status, t.latency_ms])).toEqual([
+      ['b', 'incomplete', 1000],
+      ['a', 'ok', 1400],
+    ])
   })
 
   it('joins server turns under their browser turn: tokens and cost added, not counted as turns', async () => {
@@ -106,7 +126,11 @@ describe('insights over the embedded store', () => {
 
   it('reads filters from the URL (epoch ms or ISO) and quotes strings for SQL', () => {
     expect(filtersOf(new URLSearchParams('from=1000&to=2026-11-20T00:00:00Z&model=m&prompt_id=p&user=u'))).toEqual({
-      fromMs: 1000, toMs: Date.UTC(2026, 10, 20), model: 'm', promptId: 'p', user: 'u',
+      fromMs: 1000,
+      toMs: Date.UTC(2026, 10, 20),
+      model: 'm',
+      promptId: 'p',
+      user: 'u',
     })
     expect(filtersOf(new URLSearchParams('from=yesterday'))).toEqual({})
     expect(quote("a'b\\c")).toBe("'a\\'b\\\\c'")
@@ -143,11 +167,29 @@ describe('insights routes, in the collector', () => {
     try {
       const now = Date.now()
       const line = (turn_id: string) => {
-        const { project: _, received_at: __, ...sdkLine } = turn(0, turn_id, { ts: new Date(now).toISOString(), started_at: new Date(now - 1000).toISOString(), ended_at: new Date(now).toISOString(), traceparent: `00-${'a'.repeat(32)}-${turn_id}-01`, session_id: 'a'.repeat(32) })
+        const {
+          project: _,
+          received_at: __,
+          ...sdkLine
+        } = turn(0, turn_id, {
+          ts: new Date(now).toISOString(),
+          started_at: new Date(now - 1000).toISOString(),
+          ended_at: new Date(now).toISOString(),
+          traceparent: `00-${'a'.repeat(32)}-${turn_id}-01`,
+          session_id: 'a'.repeat(32),
+        })
         return JSON.stringify(sdkLine)
       }
-      for (const [key, id] of [['wk_1', '1111111111111111'], ['wk_2', '2222222222222222'], ['wk_2', '3333333333333333']]) {
-        const res = await fetch(server.url + '/collect/sdk/events', { method: 'POST', headers: { 'X-Api-Key': key, 'Content-Type': 'application/x-ndjson' }, body: line(id) + '\n' })
+      for (const [key, id] of [
+        ['wk_1', '1111111111111111'],
+        ['wk_2', '2222222222222222'],
+        ['wk_2', '3333333333333333'],
+      ]) {
+        const res = await fetch(server.url + '/collect/sdk/events', {
+          method: 'POST',
+          headers: { 'X-Api-Key': key, 'Content-Type': 'application/x-ndjson' },
+          body: line(id) + '\n',
+        })
         expect(await res.json()).toMatchObject({ accepted: 1 })
       }
       expect((await fetch(server.url + '/insights/')).status).toBe(401)

@@ -29,11 +29,15 @@ let embedded: string
 let clickhouse: string
 const events: Record<string, any>[] = []
 
-if (!clickhouseAvailable && !clickhouseRequired) {console.warn(`\n[insights] ${clickhouseSkipReason}\n`)}
+if (!clickhouseAvailable && !clickhouseRequired) {
+  console.warn(`\n[insights] ${clickhouseSkipReason}\n`)
+}
 const describeClickHouse = clickhouseAvailable || clickhouseRequired ? describe : describe.skip
 
 beforeAll(async () => {
-  if (!clickhouseAvailable && !clickhouseRequired) {return}
+  if (!clickhouseAvailable && !clickhouseRequired) {
+    return
+  }
   generateFixture({ turns: 5000, startMs: START, spanMs: 10 * 86400e3, onEvent: (e: object) => events.push(e) })
   // a second project in the same store and table: never counted
   generateFixture({ turns: 300, project: 'other', startMs: START, spanMs: 10 * 86400e3, seed: 7, onEvent: (e: object) => events.push(e) })
@@ -54,11 +58,15 @@ beforeAll(async () => {
   clickhouse = b.origin
 }, 120_000)
 afterAll(async () => {
-  for (const s of servers) {await s.close()}
+  for (const s of servers) {
+    await s.close()
+  }
   await loader?.stop()
   await store?.close()
   await ch?.stop()
-  if (dir) {rmSync(dir, { recursive: true, force: true })}
+  if (dir) {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 const get = async (origin: string, path: string) => {
@@ -73,7 +81,9 @@ const get = async (origin: string, path: string) => {
 /** Equal, numbers within 1e-9 relative (cost sums); everything else exactly. */
 const same = (a: unknown, b: unknown, path = '$'): void => {
   if (typeof a == 'number' && typeof b == 'number') {
-    if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a))) {throw new Error(`${path}: embedded ${a}, ClickHouse ${b}`)}
+    if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a))) {
+      throw new Error(`${path}: embedded ${a}, ClickHouse ${b}`)
+    }
     return
   }
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -83,7 +93,9 @@ const same = (a: unknown, b: unknown, path = '$'): void => {
   }
   if (a && b && typeof a == 'object' && typeof b == 'object') {
     expect(Object.keys(b).sort(), `${path} keys`).toEqual(Object.keys(a).sort())
-    for (const k of Object.keys(a)) {same((a as any)[k], (b as any)[k], `${path}.${k}`)}
+    for (const k of Object.keys(a)) {
+      same((a as any)[k], (b as any)[k], `${path}.${k}`)
+    }
     return
   }
   expect(b, path).toEqual(a)
@@ -97,8 +109,8 @@ describeClickHouse('one set of numbers: embedded store and ClickHouse', () => {
     ['one prompt id and one user', `from=${START}&to=${START + 10 * 86400e3}&prompt_id=support-v3&user=user_3`],
     ['a range with no turns', `from=${START - 5 * 86400e3}&to=${START - 4 * 86400e3}`],
   ]
-  for (const [name, q] of cases)
-    {it(`the same answer for ${name}`, async () => {
+  for (const [name, q] of cases) {
+    it(`the same answer for ${name}`, async () => {
       const a = await get(embedded, '/api/insights?' + q)
       const b = await get(clickhouse, '/api/insights?' + q)
       same(a, b)
@@ -108,12 +120,15 @@ describeClickHouse('one set of numbers: embedded store and ClickHouse', () => {
         expect(a.headline.inputs_abandoned).toBeGreaterThan(0)
         expect(a.recent.some((t: any) => t.server_turns > 0)).toBe(true)
       }
-    })}
+    })
+  }
 
   it('the same session timelines', async () => {
     const { recent } = await get(embedded, '/api/insights')
     const sessions = [...new Set(recent.slice(0, 8).map((t: any) => `id=${t.session_id}&around=${t.ts_ms}`))]
-    for (const q of sessions) {same(await get(embedded, '/api/insights/session?' + q), await get(clickhouse, '/api/insights/session?' + q))}
+    for (const q of sessions) {
+      same(await get(embedded, '/api/insights/session?' + q), await get(clickhouse, '/api/insights/session?' + q))
+    }
   })
 
   it('the fixture counts as generated (the test is not comparing two empty answers)', async () => {

@@ -57,7 +57,9 @@ export const expressApp = (Lumina: Sdk, { continueTrace }: AppOptions) => {
   // the app's own authentication (a stand-in): sets req.user
   app.use((req, _res, next) => {
     const id = req.get('x-user')
-    if (id) {req.user = { id, email: `${id}@example.com`, name: id }}
+    if (id) {
+      req.user = { id, email: `${id}@example.com`, name: id }
+    }
     next()
   })
 
@@ -107,7 +109,9 @@ export const chatRoute = (Lumina: Sdk, { continueTrace }: AppOptions) =>
     // Get or create session
     const session = await Lumina.session.start(continueTrace ? { headers: req.headers } : undefined)
     const user = req.headers.get('x-user')
-    if (user) {await Lumina.identify(user)}
+    if (user) {
+      await Lumina.identify(user)
+    }
     const turn = session.turn()
 
     try {
@@ -135,10 +139,20 @@ export const startFetchApp = (handler: (req: Request) => Promise<Response>) =>
   listen(
     createServer(async (req, res) => {
       const chunks: Buffer[] = []
-      for await (const chunk of req) {chunks.push(chunk as Buffer)}
+      for await (const chunk of req) {
+        chunks.push(chunk as Buffer)
+      }
       const headers = new Headers()
-      for (const [name, value] of Object.entries(req.headers)) {if (value !== undefined) {headers.set(name, String(value))}}
-      const request = new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) {
+          headers.set(name, String(value))
+        }
+      }
+      const request = new Request(`http://${req.headers.host}${req.url}`, {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      })
       const response = await handler(request)
       res.writeHead(response.status, Object.fromEntries(response.headers))
       res.end(Buffer.from(await response.arrayBuffer()))

@@ -28,7 +28,9 @@ export const startIngest = async (): Promise<Ingest> => {
     writeKey: WRITE_KEY,
     async events() {
       const events: Record<string, any>[] = []
-      for await (const e of demo.collector.store.scan({ project: PROJECT })) {events.push(e)}
+      for await (const e of demo.collector.store.scan({ project: PROJECT })) {
+        events.push(e)
+      }
       return events
     },
     async close() {

@@ -74,7 +74,14 @@ export async function ragTurn(session: SessionCtx, question: string): Promise<vo
       query: question,
       results: hits.map((hit) => ({ id: hit.id, score: hit.score, content: hit.text.substring(0, 200) })),
     })
-    turn.addRetrieval({ source: 'docs', query: question, results: [{ id: 'doc_123', score: 0.95, content: '…' }, { id: 'doc_456', score: 0.87 }] })
+    turn.addRetrieval({
+      source: 'docs',
+      query: question,
+      results: [
+        { id: 'doc_123', score: 0.95, content: '…' },
+        { id: 'doc_456', score: 0.87 },
+      ],
+    })
     const context = hits.map((hit) => hit.text).join('\n\n')
     const answer = await turn.wrapLLM(() => callModel(`${context}\n${question}`), { model: 'gpt-4o', prompt_id: 'rag_v1' })
     turn.setMessages([
@@ -118,10 +125,13 @@ export async function withRetries(userMessage: string, maxRetries = 3): Promise<
   const turn = session.turn()
   for (let attempt = 0; attempt < maxRetries; attempt++) {
     try {
-      const response = await turn.wrapLLM(async () => await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: userMessage }] }), {
-        model: 'gpt-4o',
-        prompt_id: 'chat_v1',
-      })
+      const response = await turn.wrapLLM(
+        async () => await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: userMessage }] }),
+        {
+          model: 'gpt-4o',
+          prompt_id: 'chat_v1',
+        },
+      )
       turn.annotate({ success: true, attemptNumber: attempt + 1 })
       await turn.finish()
       return response
@@ -156,7 +166,11 @@ export async function withPostHog(): Promise<void> {
   const uiProvider = postHogProvider({ apiKey: 'phc_xxxxx', host: 'https://us.posthog.com', projectId: '12345' })
   Lumina.init({ writeKey: 'gi_xxxxx', endpoint: 'https://ingest.example.com', uiAnalytics: uiProvider })
   Lumina.init({ writeKey: 'gi_xxxxx', endpoint: 'https://ingest.example.com', uiAnalytics: 'posthog' })
-  Lumina.init({ writeKey: 'gi_xxxxx', endpoint: 'https://ingest.example.com', uiAnalytics: { provider: 'posthog', host: 'https://eu.posthog.com', projectId: 12345 } })
+  Lumina.init({
+    writeKey: 'gi_xxxxx',
+    endpoint: 'https://ingest.example.com',
+    uiAnalytics: { provider: 'posthog', host: 'https://eu.posthog.com', projectId: 12345 },
+  })
   const session = await Lumina.session.start()
   const turn = session.turn()
   turn.annotate({ ui_session_id: uiProvider.getSessionId(), ui_replay_url: uiProvider.getReplayUrl() })
@@ -228,7 +242,11 @@ export function openTelemetryProvider(tracer: Tracer, flush: () => Promise<void>
     shutdown: () => flush(),
   }
 }
-Lumina.init({ writeKey: 'gi_xxxxx', endpoint: 'https://ingest.example.com', systemAnalytics: openTelemetryProvider(trace.getTracer('app'), async () => {}) })
+Lumina.init({
+  writeKey: 'gi_xxxxx',
+  endpoint: 'https://ingest.example.com',
+  systemAnalytics: openTelemetryProvider(trace.getTracer('app'), async () => {}),
+})
 // one whose startSpan returns nothing (the README's `startSpan: (ctx) => { /* ... */ }`)
 export const sparse: SystemAnalyticsProvider = {
   name: 'log',
@@ -240,7 +258,11 @@ export const sparse: SystemAnalyticsProvider = {
   endSpan: () => {},
   shutdown: () => {},
 }
-Lumina.init({ writeKey: 'gi_xxxxx', endpoint: 'https://ingest.example.com', systemAnalytics: { name: 'ends-only', endTurn: (spanId) => console.log(spanId) } })
+Lumina.init({
+  writeKey: 'gi_xxxxx',
+  endpoint: 'https://ingest.example.com',
+  systemAnalytics: { name: 'ends-only', endTurn: (spanId) => console.log(spanId) },
+})
 
 // --- PII masking ---
 Lumina.init({
@@ -252,17 +274,25 @@ Lumina.init({
 
 // --- Frameworks: a React-style context, a Next.js route, Express middleware ---
 export function reactStyle(setSession: (s: SessionCtx | null) => void): void {
-  Lumina.init({ endpoint: env.NEXT_PUBLIC_LUMINA_ENDPOINT!, writeKey: env.NEXT_PUBLIC_LUMINA_KEY!, captureTranscript: CaptureTranscript.Full, uiAnalytics: createDummyProvider() })
+  Lumina.init({
+    endpoint: env.NEXT_PUBLIC_LUMINA_ENDPOINT!,
+    writeKey: env.NEXT_PUBLIC_LUMINA_KEY!,
+    captureTranscript: CaptureTranscript.Full,
+    uiAnalytics: createDummyProvider(),
+  })
   Lumina.session.start().then(setSession)
 }
 export async function nextRoute(message: string): Promise<{ message: string; sessionId: string } | { error: string }> {
   const session = await Lumina.session.start()
   const turn = session.turn()
   try {
-    const response = await turn.wrapLLM(async () => await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: message }] }), {
-      model: 'gpt-4o',
-      prompt_id: 'api_chat',
-    })
+    const response = await turn.wrapLLM(
+      async () => await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: message }] }),
+      {
+        model: 'gpt-4o',
+        prompt_id: 'api_chat',
+      },
+    )
     const assistantMessage = response.choices[0].message.content || ''
     turn.setMessages([
       { role: 'user', content: message },

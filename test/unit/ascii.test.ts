@@ -12,7 +12,10 @@ describe('built files are ASCII only', () => {
     it(`${file} has no byte above 0x7F`, () => {
       const bytes = dist(file)
       const at = bytes.findIndex((b) => b > 0x7f)
-      expect(at, at < 0 ? '' : `byte 0x${bytes[at].toString(16)} at ${at}: …${bytes.subarray(Math.max(0, at - 40), at + 10).toString('latin1')}…`).toBe(-1)
+      expect(
+        at,
+        at < 0 ? '' : `byte 0x${bytes[at].toString(16)} at ${at}: …${bytes.subarray(Math.max(0, at - 40), at + 10).toString('latin1')}…`,
+      ).toBe(-1)
     })
   }
 })

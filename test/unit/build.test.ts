@@ -57,10 +57,16 @@ describe('built files', () => {
   })
 
   it('ships the ESM and CJS entries with types and a source map for the bundle', () => {
-    for (const f of ['index', 'providers/posthog'])
-      for (const build of ['esm', 'cjs'])
-        for (const ext of ['.js', '.d.ts']) expect(existsSync(resolve(__dirname, '../../dist', build, f + ext)), build + '/' + f + ext).toBe(true)
-    for (const f of ['lumina.js', 'lumina.min.js.map']) expect(existsSync(resolve(__dirname, '../../dist', f)), f).toBe(true)
+    for (const f of ['index', 'providers/posthog']) {
+      for (const build of ['esm', 'cjs']) {
+        for (const ext of ['.js', '.d.ts']) {
+          expect(existsSync(resolve(__dirname, '../../dist', build, f + ext)), build + '/' + f + ext).toBe(true)
+        }
+      }
+    }
+    for (const f of ['lumina.js', 'lumina.min.js.map']) {
+      expect(existsSync(resolve(__dirname, '../../dist', f)), f).toBe(true)
+    }
     expect(pkg.exports['.'].import.types).toBe('./dist/esm/index.d.ts')
     expect(pkg.exports['./providers/posthog'].require.default).toBe('./dist/cjs/providers/posthog.js')
   })
@@ -68,7 +74,10 @@ describe('built files', () => {
     // Catches what only minification can break (mangled names, functions turned into arrows).
     const sent: string[] = []
     const w = window as any
-    w.fetch = async (_url: string, init: RequestInit) => (sent.push(String(init.body)), new Response('{}'))
+    w.fetch = async (_url: string, init: RequestInit) => {
+      sent.push(String(init.body))
+      return new Response('{}')
+    }
     const started = new Promise<any>((resolve) => (w.lumina = { _q: [['start', [], resolve]] }))
     new Function(dist('lumina.min.js').toString())()
     expect(w.lumina._loaded).toBe(true)
@@ -79,7 +88,13 @@ describe('built files', () => {
     expect(turn.wrapLLM(() => 42)).toBe(42)
     turn.finish()
     await w.lumina.flush()
-    expect(sent.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l).name)).toEqual(['turn'])
+    expect(
+      sent
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).name),
+    ).toEqual(['turn'])
     const tracker = new w.lumina.ChatInputTracker()
     expect(typeof tracker.onInputStart).toBe('function')
     delete w.fetch

@@ -46,13 +46,17 @@ const setup = (config = {}) => {
 const type = (el: HTMLElement, text: string) => {
   for (const ch of text) {
     el.dispatchEvent(new KeyboardEvent('keydown', { key: ch, bubbles: true }))
-    if (el.isContentEditable) el.textContent += ch
-    else (el as HTMLInputElement).value += ch
+    if (el.isContentEditable) {
+      el.textContent += ch
+    } else {
+      ;(el as HTMLInputElement).value += ch
+    }
     el.dispatchEvent(new InputEvent('input', { bubbles: true, data: ch }))
     vi.advanceTimersByTime(50)
   }
 }
-const enter = (el: HTMLElement, init: KeyboardEventInit = {}) => el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true, ...init }))
+const enter = (el: HTMLElement, init: KeyboardEventInit = {}) =>
+  el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true, ...init }))
 
 describe('ChatInputTracker', () => {
   it('emits started once, then submitted with duration, count and a salted hash, to ingest and the UI provider', async () => {
@@ -213,7 +217,9 @@ describe('bindChatInputs', () => {
 
   it('a data-lumina-chat-submit button in a [data-lumina-chat] container submits', async () => {
     const { lumina, sent } = setup()
-    const input = mount('<div data-lumina-chat><div contenteditable="true" data-lumina-chat-input></div><span data-lumina-chat-submit><b>go</b></span></div>')
+    const input = mount(
+      '<div data-lumina-chat><div contenteditable="true" data-lumina-chat-input></div><span data-lumina-chat-submit><b>go</b></span></div>',
+    )
     Object.defineProperty(input, 'isContentEditable', { value: true })
     Object.defineProperty(input, 'innerText', { get: () => input.textContent })
     unbind = bindChatInputs(document, undefined, lumina)

@@ -60,7 +60,10 @@ describe('collector faults', () => {
     const ok = await fetch(`${s.url}/collect/export`, { headers: { Origin: 'https://dash.example', 'X-Read-Key': 'rk_demo_secret' } })
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://dash.example')
     await ok.text()
-    const pre = await fetch(`${s.url}/collect/export`, { method: 'OPTIONS', headers: { Origin: 'https://dash.example', 'Access-Control-Request-Headers': 'authorization' } })
+    const pre = await fetch(`${s.url}/collect/export`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://dash.example', 'Access-Control-Request-Headers': 'authorization' },
+    })
     expect(pre.status).toBe(204)
     expect(pre.headers.get('access-control-allow-headers')).toContain('Authorization')
     const other = await fetch(`${s.url}/collect/export`, { headers: { Origin: 'https://evil.example', 'X-Read-Key': 'rk_demo_secret' } })
@@ -83,12 +86,18 @@ describe('collector faults', () => {
     const fastRead = (async () => {
       for (;;) {
         const { value, done } = await reader.read()
-        if (done) return
+        if (done) {
+          return
+        }
         tail += decoder.decode(value, { stream: true })
         const cut = tail.lastIndexOf('\n')
-        for (const id of ids(tail.slice(0, cut + 1))) seen.add(id)
+        for (const id of ids(tail.slice(0, cut + 1))) {
+          seen.add(id)
+        }
         tail = tail.slice(cut + 1)
-        if (seen.size >= 40) return
+        if (seen.size >= 40) {
+          return
+        }
       }
     })()
     const sent: string[] = []
@@ -148,7 +157,10 @@ describe('collector faults', () => {
     const res = await post([JSON.stringify(event()), bad].join('\n'))
     const report = await res.json()
     expect(report).toMatchObject({ accepted: 1, rejected_count: 1, rejected: [{ line: 2 }] })
-    const kept = (await (await fetch(`${base}/collect/quarantine`, { headers: { 'X-Read-Key': 'rk_demo_secret' } })).text()).trim().split('\n').map((l) => JSON.parse(l))
+    const kept = (await (await fetch(`${base}/collect/quarantine`, { headers: { 'X-Read-Key': 'rk_demo_secret' } })).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(kept).toEqual([{ received_at: expect.any(String), line: 2, reason: report.rejected[0].error, text: bad }])
     expect((await (await fetch(`${base}/collect/quarantine?read_key=rk_other_secret`)).text()).trim()).toBe('')
   })

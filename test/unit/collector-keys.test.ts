@@ -20,7 +20,9 @@ describe('keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lumina-keys-'))
     const file = join(dir, 'keys.json')
     writeFileSync(file, JSON.stringify([{ project: 'a', writeKeys: ['wk_a1', 'wk_a2'], readKey: 'rk_a' }]))
-    expect(keysFromEnv({ LUMINA_KEYS_FILE: file, LUMINA_KEYS: 'b:wk_b:rk_b' })).toEqual([{ project: 'a', writeKeys: ['wk_a1', 'wk_a2'], readKey: 'rk_a' }])
+    expect(keysFromEnv({ LUMINA_KEYS_FILE: file, LUMINA_KEYS: 'b:wk_b:rk_b' })).toEqual([
+      { project: 'a', writeKeys: ['wk_a1', 'wk_a2'], readKey: 'rk_a' },
+    ])
     expect(keysFromEnv({})).toBeNull()
     expect(() => keysFromEnv({ LUMINA_WRITE_KEYS: 'demo' })).toThrow(/LUMINA_KEYS/)
     rmSync(dir, { recursive: true, force: true })
@@ -40,7 +42,12 @@ describe('keys', () => {
 
   it('a config that cannot work fails at start: a key used twice, a read key that is a write key, no write key, a bad project name', () => {
     expect(() => createKeyring([{ project: 'a', writeKey: 'k_same', readKey: 'k_same' }])).toThrow(/twice|equal/)
-    expect(() => createKeyring([{ project: 'a', writeKey: 'wk_1', readKey: 'rk_1' }, { project: 'b', writeKey: 'wk_1', readKey: 'rk_2' }])).toThrow(/twice/)
+    expect(() =>
+      createKeyring([
+        { project: 'a', writeKey: 'wk_1', readKey: 'rk_1' },
+        { project: 'b', writeKey: 'wk_1', readKey: 'rk_2' },
+      ]),
+    ).toThrow(/twice/)
     expect(() => createKeyring([{ project: 'a', readKey: 'rk_1' }])).toThrow(/no write key/)
     expect(() => createKeyring([{ project: 'a b', writeKey: 'wk_1' }])).toThrow(/project name/)
     expect(() => createKeyring([])).toThrow()
@@ -59,11 +66,16 @@ describe('keys', () => {
   it('npm start prints the demo URL with the read key, and both keys', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lumina-start-'))
     const server = fileURLToPath(new URL('../../demo/server.mjs', import.meta.url))
-    const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: '0', LUMINA_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [server], {
+      env: { ...process.env, PORT: '0', LUMINA_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (c) => (out += c))
     child.stderr.on('data', (c) => (out += c))
-    for (let i = 0; i < 200 && !/Ctrl\+C/.test(out); i++) await new Promise((r) => setTimeout(r, 50))
+    for (let i = 0; i < 200 && !/Ctrl\+C/.test(out); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
     child.kill('SIGTERM')
     await new Promise((r) => child.once('exit', r))
     const { readKey } = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8'))[0]

@@ -22,7 +22,9 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }))
 const stored = (...events: object[]) => parseBatch(ndjson(...events), { project: 'p', receivedMs: Date.now() }).events
 const all = async (it: AsyncIterable<any>) => {
   const out = []
-  for await (const x of it) out.push(x)
+  for await (const x of it) {
+    out.push(x)
+  }
   return out
 }
 
@@ -30,11 +32,15 @@ describe('store', () => {
   it('rotates into bounded segments and scans them in order, one project at a time', async () => {
     const store = openStore({ dir, segmentBytes: 4096 })
     const mine = Array.from({ length: 60 }, () => event({ pad: 'x'.repeat(200) }))
-    for (let i = 0; i < mine.length; i += 6) await store.append(stored(...mine.slice(i, i + 6)))
+    for (let i = 0; i < mine.length; i += 6) {
+      await store.append(stored(...mine.slice(i, i + 6)))
+    }
     await store.append(parseBatch(ndjson(event()), { project: 'q', receivedMs: Date.now() }).events)
     const files = readdirSync(join(dir, 'events'))
     expect(files.length).toBeGreaterThan(5)
-    for (const f of files) expect(readFileSync(join(dir, 'events', f)).length).toBeLessThanOrEqual(4096 + 6 * 500)
+    for (const f of files) {
+      expect(readFileSync(join(dir, 'events', f)).length).toBeLessThanOrEqual(4096 + 6 * 500)
+    }
     expect((await all(store.scan({ project: 'p' }))).map((e) => e.id)).toEqual(mine.map((e) => e.id))
     expect(await all(store.scan({ project: 'q' }))).toHaveLength(1)
     await store.close()
@@ -107,7 +113,9 @@ describe('dedupe index', () => {
     expect(index.covers(Date.now() - DEDUPE_DAYS * DAY)).toBe(false)
     index.add(id, Date.now() - 7 * DAY)
     expect(index.has(id)).toBe(true)
-    for (let d = 6; d >= 0; d--) index.add(crypto.randomUUID(), Date.now() - d * DAY)
+    for (let d = 6; d >= 0; d--) {
+      index.add(crypto.randomUUID(), Date.now() - d * DAY)
+    }
     expect(index.has(id)).toBe(true)
     expect(index.stats().days).toBe(8)
   })
@@ -116,9 +124,13 @@ describe('dedupe index', () => {
     const logs: string[] = []
     const index = createDedupeIndex({ maxIds: 10_000, log: (m: string) => logs.push(m) })
     const old = Array.from({ length: 6000 }, () => crypto.randomUUID())
-    for (const id of old) index.add(id, Date.now() - DAY)
+    for (const id of old) {
+      index.add(id, Date.now() - DAY)
+    }
     const fresh = Array.from({ length: 6000 }, () => crypto.randomUUID())
-    for (const id of fresh) index.add(id, Date.now())
+    for (const id of fresh) {
+      index.add(id, Date.now())
+    }
     expect(index.stats().ids).toBeLessThanOrEqual(10_000)
     expect(fresh.every((id) => index.has(id))).toBe(true)
     expect(old.some((id) => index.has(id))).toBe(false)
@@ -129,8 +141,16 @@ describe('dedupe index', () => {
   it('structured ids (a counter in any part of the UUID) never collide', () => {
     const index = createDedupeIndex()
     const hex = (n: number, w: number) => n.toString(16).padStart(w, '0')
-    const shapes = [(n: number) => `${hex(n, 8)}-0000-4000-8000-000000000000`, (n: number) => `00000000-0000-4000-8000-${hex(n, 12)}`, (n: number) => `00000000-${hex(n >> 16, 4)}-${hex(n & 0xffff, 4)}-8000-000000000000`]
-    for (const shape of shapes) for (let n = 1; n <= 20_000; n++) index.add(shape(n), Date.now())
+    const shapes = [
+      (n: number) => `${hex(n, 8)}-0000-4000-8000-000000000000`,
+      (n: number) => `00000000-0000-4000-8000-${hex(n, 12)}`,
+      (n: number) => `00000000-${hex(n >> 16, 4)}-${hex(n & 0xffff, 4)}-8000-000000000000`,
+    ]
+    for (const shape of shapes) {
+      for (let n = 1; n <= 20_000; n++) {
+        index.add(shape(n), Date.now())
+      }
+    }
     expect(index.stats().ids).toBe(60_000)
     expect(index.has(shapes[1](20_001))).toBe(false)
   }, 30_000)
@@ -138,7 +158,9 @@ describe('dedupe index', () => {
   it('100,000 ids: no false duplicate, ~16 bytes each', () => {
     const index = createDedupeIndex()
     const ids = Array.from({ length: 100_000 }, () => crypto.randomUUID())
-    for (const id of ids) index.add(id, Date.now())
+    for (const id of ids) {
+      index.add(id, Date.now())
+    }
     expect(ids.every((id) => index.has(id))).toBe(true)
     expect(Array.from({ length: 100_000 }, () => crypto.randomUUID()).filter((id) => index.has(id))).toEqual([])
     expect(index.stats().bytes / 100_000).toBeLessThan(24)
@@ -147,7 +169,10 @@ describe('dedupe index', () => {
 
 describe('cost per turn at ingest', () => {
   it('a known model with usage is priced from the table, with its source', () => {
-    expect(costOf(turn({ model: 'gpt-4o', usage: { input_tokens: 1000, output_tokens: 100 } }))).toEqual({ cost_usd: 0.0035, cost_source: COST_SOURCE })
+    expect(costOf(turn({ model: 'gpt-4o', usage: { input_tokens: 1000, output_tokens: 100 } }))).toEqual({
+      cost_usd: 0.0035,
+      cost_source: COST_SOURCE,
+    })
     expect(COST_SOURCE).toMatch(/^genai-prices@\d+\.\d+\.\d+$/)
   })
   it('an unknown model gives null, not 0', () => {

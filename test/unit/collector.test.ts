@@ -48,11 +48,19 @@ describe('collector', () => {
   })
 
   it('CORS on every response of the write endpoint, errors included; preflight 204 with the header list and a max age', async () => {
-    const pre = await fetch(`${base}/collect/sdk/events`, { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Headers': 'x-api-key, content-type' } })
+    const pre = await fetch(`${base}/collect/sdk/events`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Headers': 'x-api-key, content-type' },
+    })
     expect(pre.status).toBe(204)
     expect(pre.headers.get('access-control-allow-headers')).toBe('Content-Type, X-Api-Key, Content-Encoding')
     expect(Number(pre.headers.get('access-control-max-age'))).toBeGreaterThan(0)
-    for (const res of [await post(ndjson(event())), await post('nonsense'), await post('x', { key: 'bad' }), await post('x'.repeat((1 << 20) + 10))]) {
+    for (const res of [
+      await post(ndjson(event())),
+      await post('nonsense'),
+      await post('x', { key: 'bad' }),
+      await post('x'.repeat((1 << 20) + 10)),
+    ]) {
       expect(res.headers.get('access-control-allow-origin')).toBe('*')
       expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After')
     }

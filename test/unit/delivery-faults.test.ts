@@ -24,7 +24,13 @@ const outboxLines = (b: Browser) => (b.local.map.get(OUTBOX_KEY) || '').split('\
 const reported = (b: Browser) => b.net.events().filter((e) => e.name == 'dropped')
 const sum = (ns: number[]) => ns.reduce((a, n) => a + n, 0)
 /** Distinct turns the collector stored. */
-const arrivedTurns = (b: Browser) => new Set(b.net.events().filter((e) => e.name == 'turn').map((e) => e.turn_id)).size
+const arrivedTurns = (b: Browser) =>
+  new Set(
+    b.net
+      .events()
+      .filter((e) => e.name == 'turn')
+      .map((e) => e.turn_id),
+  ).size
 
 describe('item 2: one bad event never stops the others or the hide path', () => {
   it('serialising never throws: a BigInt, a cycle, a throwing getter or a revoked Proxy costs only its field', () => {
@@ -116,7 +122,9 @@ describe('item 7: identify and flush never wait on a collector that does not ans
     const starts = times.filter((t, i) => i == 0 || t - times[i - 1] > 3000).map((t) => t - t0)
     const gaps = starts.slice(1).map((t, i) => t - starts[i])
     expect(gaps.length).toBeGreaterThanOrEqual(3)
-    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan(gaps[i - 1])
+    for (let i = 1; i < gaps.length; i++) {
+      expect(gaps[i]).toBeGreaterThan(gaps[i - 1])
+    }
     expect(times.length).toBeLessThan(30) // without the fix: a round after every flush, ~250 requests
   })
 })
@@ -183,7 +191,9 @@ describe('item 11: outage accounting', () => {
       const turn = s.turn()
       turn.setMessages([{ role: 'user', content: 'message ' + i }])
       turn.finish()
-      if (i % 100 == 99) await tick(300) // 30 s in all
+      if (i % 100 == 99) {
+        await tick(300)
+      } // 30 s in all
       if (i % 2500 == 1249) {
         b.hide() // tab switches during the outage
         b.show()
@@ -213,10 +223,14 @@ describe('item 11: outage accounting', () => {
     b.net.beaconAccepts = false
     const lumina = b.sdk()
     const s = await lumina.session.start()
-    for (let i = 0; i < 600; i++) await s.turn().finish()
+    for (let i = 0; i < 600; i++) {
+      await s.turn().finish()
+    }
     b.hide() // 600 stored
     b.show()
-    for (let i = 0; i < 600; i++) await s.turn().finish() // the first 200 evicted from memory
+    for (let i = 0; i < 600; i++) {
+      await s.turn().finish()
+    } // the first 200 evicted from memory
     b.hide()
     expect(outboxLines(b).length).toBeLessThanOrEqual(1000)
     b.reload()
@@ -230,7 +244,12 @@ describe('item 11: outage accounting', () => {
 
   it('an expired line is reported once, not on every load', async () => {
     const b = fakeBrowser()
-    const old = JSON.stringify({ id: '11111111-1111-4111-8111-111111111111', source: 'sdk', name: 'turn', ts: new Date(Date.now() - 8 * 864e5).toISOString() })
+    const old = JSON.stringify({
+      id: '11111111-1111-4111-8111-111111111111',
+      source: 'sdk',
+      name: 'turn',
+      ts: new Date(Date.now() - 8 * 864e5).toISOString(),
+    })
     b.local.setItem(OUTBOX_KEY, old)
     for (let load = 0; load < 3; load++) {
       const lumina = b.sdk()
@@ -246,9 +265,13 @@ describe('item 11: outage accounting', () => {
     b.net.reply = () => 'network'
     const lumina = b.sdk()
     const s = await lumina.session.start()
-    for (let i = 0; i < 1010; i++) s.turn().finish()
+    for (let i = 0; i < 1010; i++) {
+      s.turn().finish()
+    }
     await tick(10_000) // the round at 5 s failed: the report of 10 is now the head of the queue
-    for (let i = 0; i < 1500; i++) s.turn().finish() // the bound evicts 1,500 more
+    for (let i = 0; i < 1500; i++) {
+      s.turn().finish()
+    } // the bound evicts 1,500 more
     b.net.reply = () => 200
     await tick(600_000)
     await lumina.flush()
@@ -306,7 +329,15 @@ describe('item 14: events handed to sendBeacon while offline', () => {
     b.setOnline(false)
     b.net.reply = () => 'network'
     // offline: the beacon is queued (true) and never leaves
-    const lumina = b.sdk({}, { sendBeacon: (_url, body) => (beaconed.push(body), true) })
+    const lumina = b.sdk(
+      {},
+      {
+        sendBeacon: (_url, body) => {
+          beaconed.push(body)
+          return true
+        },
+      },
+    )
     const turn = await oneTurn(lumina)
     b.hide()
     await tick(0)
@@ -322,14 +353,16 @@ describe('item 14: events handed to sendBeacon while offline', () => {
 })
 
 describe('item 15: a drop count is reported once across tabs', () => {
-  it('a count another tab claimed is not brought back from the storage helper\'s memory', async () => {
+  it("a count another tab claimed is not brought back from the storage helper's memory", async () => {
     const a = fakeBrowser()
     a.net.reply = () => 'network'
     a.net.beaconAccepts = false
     a.setOnline(false)
     const tabA = a.sdk()
     const s = await tabA.session.start()
-    for (let i = 0; i < 1003; i++) s.turn().finish()
+    for (let i = 0; i < 1003; i++) {
+      s.turn().finish()
+    }
     a.hide() // hands { bound: 3 } to localStorage
     a.show()
     const b = fakeBrowser(a.local) // a second tab claims and reports it
@@ -352,7 +385,16 @@ describe('issue 16: gzip batches', () => {
     const b = fakeBrowser()
     const bodies: unknown[] = []
     const fetch = b.net.fetch
-    const lumina = b.sdk({}, { gzip: zlibGzip, fetch: (u, init) => (bodies.push(init!.body), fetch(u, init)) })
+    const lumina = b.sdk(
+      {},
+      {
+        gzip: zlibGzip,
+        fetch: (u, init) => {
+          bodies.push(init!.body)
+          return fetch(u, init)
+        },
+      },
+    )
     await oneTurn(lumina)
     await lumina.flush()
     expect(b.net.sent[0].headers).toEqual({ 'Content-Type': 'application/x-ndjson', 'X-Api-Key': 'wk_test', 'Content-Encoding': 'gzip' })
@@ -373,18 +415,21 @@ describe('issue 16: gzip batches', () => {
     expect(b.net.sent[0].headers).toEqual({ 'Content-Type': 'application/x-ndjson', 'X-Api-Key': 'wk_test' })
   })
 
-  it.each([415, 400, 'network'] as const)('an ingest that cannot take gzip (%s) gets the batch plain at once, and later batches plain', async (refusal) => {
-    const b = fakeBrowser()
-    b.net.reply = (req) => (req.headers['Content-Encoding'] ? refusal : 200)
-    const lumina = b.sdk({}, { gzip: zlibGzip })
-    await oneTurn(lumina)
-    const done = lumina.flush()
-    await tick(1000)
-    await done
-    await oneTurn(lumina)
-    await lumina.flush()
-    expect(b.net.sent.map((r) => !!r.headers['Content-Encoding'])).toEqual([true, false, false])
-    expect(b.net.delivered()).toHaveLength(2)
-    expect(reported(b)).toHaveLength(0)
-  })
+  it.each([415, 400, 'network'] as const)(
+    'an ingest that cannot take gzip (%s) gets the batch plain at once, and later batches plain',
+    async (refusal) => {
+      const b = fakeBrowser()
+      b.net.reply = (req) => (req.headers['Content-Encoding'] ? refusal : 200)
+      const lumina = b.sdk({}, { gzip: zlibGzip })
+      await oneTurn(lumina)
+      const done = lumina.flush()
+      await tick(1000)
+      await done
+      await oneTurn(lumina)
+      await lumina.flush()
+      expect(b.net.sent.map((r) => !!r.headers['Content-Encoding'])).toEqual([true, false, false])
+      expect(b.net.delivered()).toHaveLength(2)
+      expect(reported(b)).toHaveLength(0)
+    },
+  )
 })

@@ -23,9 +23,16 @@ describe('ids', () => {
   it('random ids are never all zeros', () => {
     const real = crypto.getRandomValues.bind(crypto)
     // the pool is refilled when it runs out: make a refill produce zeros first
-    for (let i = 0; i < 600; i++) randomHex(8)
-    const spy = vi.spyOn(crypto, 'getRandomValues').mockImplementationOnce((a: any) => a).mockImplementation(real)
-    for (let i = 0; i < 600; i++) expect(randomHex(8)).not.toMatch(/^0+$/)
+    for (let i = 0; i < 600; i++) {
+      randomHex(8)
+    }
+    const spy = vi
+      .spyOn(crypto, 'getRandomValues')
+      .mockImplementationOnce((a: any) => a)
+      .mockImplementation(real)
+    for (let i = 0; i < 600; i++) {
+      expect(randomHex(8)).not.toMatch(/^0+$/)
+    }
     expect(spy).toHaveBeenCalled()
     spy.mockRestore()
   })
@@ -42,7 +49,9 @@ describe('ids', () => {
   it('uuids are v4 and unique', () => {
     const seen = new Set(Array.from({ length: 2000 }, uuid))
     expect(seen.size).toBe(2000)
-    for (const id of [...seen].slice(0, 50)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    for (const id of [...seen].slice(0, 50)) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    }
   })
 })
 
@@ -50,9 +59,15 @@ describe('timestamps', () => {
   it('iso() is exactly toISOString to the millisecond: across days, before 1970, past 9999, fractional ms', () => {
     const base = Date.UTC(2026, 11, 1, 23, 59, 58, 990)
     const times = [0, -1, -86_400_001, 1.5, -1.5, 8.64e15, -8.64e15, 253402300799999, 253402300800000, Date.UTC(-1, 0, 1)]
-    for (let i = 0; i < 3000; i++) times.push(base + i * 7) // through midnight, on one cached day and the next
-    for (let i = 0; i < 2000; i++) times.push(Math.round((Math.random() - 0.3) * 4e12))
-    for (const t of times) expect(iso(t)).toBe(new Date(t).toISOString())
+    for (let i = 0; i < 3000; i++) {
+      times.push(base + i * 7)
+    } // through midnight, on one cached day and the next
+    for (let i = 0; i < 2000; i++) {
+      times.push(Math.round((Math.random() - 0.3) * 4e12))
+    }
+    for (const t of times) {
+      expect(iso(t)).toBe(new Date(t).toISOString())
+    }
   })
 })
 
@@ -79,9 +94,12 @@ describe('json-safe', () => {
   })
 
   it('a throwing getter gives a marker in its place, never a throw; the rest is kept', () => {
-    const o = { ok: 1, get bad() {
-      throw new Error('nope')
-    } }
+    const o = {
+      ok: 1,
+      get bad() {
+        throw new Error('nope')
+      },
+    }
     expect(jsonSafe(o)).toEqual({ ok: 1, bad: '[unserializable]' })
     expect(jsonSafe({ a: [o] }, 10)).toEqual({ a: [{ ok: 1, bad: '[unserializable]' }] })
     const { proxy, revoke } = Proxy.revocable({ x: 1 }, {})
@@ -91,18 +109,29 @@ describe('json-safe', () => {
 
   it('writes what JSON.stringify writes for ordinary values, without the round trip', () => {
     const samples: unknown[] = [
-      { a: [1, 'x', null, true, undefined, () => 1, NaN, -0, 1e21], b: undefined, d: new Date(5), n: new Number(3), s: new String('s'), m: new Map([[1, 2]]) },
+      {
+        a: [1, 'x', null, true, undefined, () => 1, NaN, -0, 1e21],
+        b: undefined,
+        d: new Date(5),
+        n: new Number(3),
+        s: new String('s'),
+        m: new Map([[1, 2]]),
+      },
       [[[]], {}, ''],
       'plain',
       42,
       null,
       JSON.parse('{"__proto__": {"polluted": 1}, "k": "v"}'),
     ]
-    for (const v of samples) expect(JSON.stringify(jsonSafe(v))).toBe(JSON.stringify(v))
+    for (const v of samples) {
+      expect(JSON.stringify(jsonSafe(v))).toBe(JSON.stringify(v))
+    }
     expect(({} as any).polluted).toBeUndefined()
   })
 
   it('counts UTF-8 bytes like TextEncoder', () => {
-    for (const s of ['abc', 'é', '€', '😀', 'a😀é€\n"']) expect(utf8Bytes(s)).toBe(new TextEncoder().encode(s).length)
+    for (const s of ['abc', 'é', '€', '😀', 'a😀é€\n"']) {
+      expect(utf8Bytes(s)).toBe(new TextEncoder().encode(s).length)
+    }
   })
 })

@@ -18,12 +18,20 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** An async-iterable like the OpenAI SDK's Stream: chunks over time, plus methods of its own. */
 class FakeStream<T> {
   controller = new AbortController()
-  constructor(private chunks: T[], private gapMs: number, private failAt = -1) {}
+  constructor(
+    private chunks: T[],
+    private gapMs: number,
+    private failAt = -1,
+  ) {}
   async *[Symbol.asyncIterator]() {
     for (let i = 0; i < this.chunks.length; i++) {
       await wait(this.gapMs)
-      if (this.controller.signal.aborted) throw new DOMException('aborted', 'AbortError')
-      if (i == this.failAt) throw new Error('stream broke')
+      if (this.controller.signal.aborted) {
+        throw new DOMException('aborted', 'AbortError')
+      }
+      if (i == this.failAt) {
+        throw new Error('stream broke')
+      }
       yield this.chunks[i]
     }
   }
@@ -77,7 +85,9 @@ describe('streaming', () => {
     expect(s.tee()).toBe('still mine')
     const got: unknown[] = []
     const reading = (async () => {
-      for await (const chunk of s) got.push(chunk)
+      for await (const chunk of s) {
+        got.push(chunk)
+      }
     })()
     await vi.advanceTimersByTimeAsync(1000)
     await reading
@@ -102,7 +112,9 @@ describe('streaming', () => {
     ]
     const s = await turn.wrapLLM(() => Promise.resolve(new FakeStream(events, 10)))
     const reading = (async () => {
-      for await (const _ of s);
+      for await (const _ of s) {
+        // drain it
+      }
     })()
     await vi.advanceTimersByTimeAsync(100)
     await reading
@@ -118,7 +130,11 @@ describe('streaming', () => {
     const turn = (await lumina.session.start()).turn()
     const s = await turn.wrapLLM(() => Promise.resolve(new FakeStream(openAIChunks(['one ', 'two ', 'three']), 50)))
     const reading = (async () => {
-      for await (const c of s) if ((c as any).choices[0].delta.content == 'two ') break
+      for await (const c of s) {
+        if ((c as any).choices[0].delta.content == 'two ') {
+          break
+        }
+      }
     })()
     await vi.advanceTimersByTimeAsync(500)
     await reading
@@ -135,7 +151,9 @@ describe('streaming', () => {
     const stream = new FakeStream(openAIChunks(['a', 'b', 'c', 'd']), 50)
     const s = await turn.wrapLLM(() => Promise.resolve(stream), { signal: stream.controller.signal })
     const reading = (async () => {
-      for await (const _ of s);
+      for await (const _ of s) {
+        // drain it
+      }
     })().catch((e) => e)
     await vi.advanceTimersByTimeAsync(120)
     stream.controller.abort()
@@ -153,7 +171,9 @@ describe('streaming', () => {
     const turn = (await lumina.session.start()).turn()
     const s = await turn.wrapLLM(() => Promise.resolve(new FakeStream(openAIChunks(['a', 'b']), 10, 1)))
     const reading = (async () => {
-      for await (const _ of s);
+      for await (const _ of s) {
+        // drain it
+      }
     })().catch((e) => e)
     await vi.advanceTimersByTimeAsync(100)
     expect((await reading).message).toBe('stream broke')
@@ -167,9 +187,11 @@ describe('streaming', () => {
     const b = fakeBrowser()
     const lumina = b.sdk()
     const turn = (await lumina.session.start()).turn()
-    const frozen = Object.freeze({ async *[Symbol.asyncIterator]() {
-      yield 'x'
-    } })
+    const frozen = Object.freeze({
+      async *[Symbol.asyncIterator]() {
+        yield 'x'
+      },
+    })
     expect(await turn.wrapLLM(() => Promise.resolve(frozen))).toBe(frozen)
     turn.finish()
     expect((await turnsOf(b, lumina))[0].status).toBe('ok')
@@ -188,7 +210,14 @@ describe('feedback', () => {
     await lumina.flush()
     await again.flush()
     // the old page's hide sent its outbox; the new page may send it again: one per id counts
-    const fb = [...new Map(b.net.events().filter((e) => e.name == 'feedback').map((e) => [e.id, e])).values()]
+    const fb = [
+      ...new Map(
+        b.net
+          .events()
+          .filter((e) => e.name == 'feedback')
+          .map((e) => [e.id, e]),
+      ).values(),
+    ]
     expect(fb).toHaveLength(2)
     expect(fb[0]).toMatchObject({ turn_id: turn.turnId, score: 1, comment: 'great, mail me at [email]' })
     expect(fb[1]).toMatchObject({ turn_id: turn.turnId, score: -1 })

@@ -19,12 +19,14 @@ const turn = {
   status: 'error',
   error: { type: 'RateLimitError', message: 'slow down' },
   usage: { input_tokens: 120, output_tokens: 48 },
-  tool_calls: [{ span_id: '1111222233334444', name: 'search', type: 'function', started_at: '2026-11-24T10:00:00.100Z', status: 'ok', latency_ms: 250 }],
+  tool_calls: [
+    { span_id: '1111222233334444', name: 'search', type: 'function', started_at: '2026-11-24T10:00:00.100Z', status: 'ok', latency_ms: 250 },
+  ],
   ui_session_id: 'ph-session-9',
 }
 
 /** Every `ATTR_*` value and enum value the published semantic conventions define. */
-const published = new Set<unknown>(Object.values(semconv).filter((v) => typeof v == "string"))
+const published = new Set<unknown>(Object.values(semconv).filter((v) => typeof v == 'string'))
 
 /** Every `$ai_*` name in the published PostHog packages (@posthog/ai, posthog-js). */
 const postHogNames = (() => {
@@ -32,12 +34,21 @@ const postHogNames = (() => {
   const walk = (dir: string) => {
     for (const f of readdirSync(dir)) {
       const p = join(dir, f)
-      if (statSync(p).isDirectory()) walk(p)
-      else if (/\.m?js$/.test(f)) for (const m of readFileSync(p, 'utf8').matchAll(/\$ai_[a-z_]+/g)) names.add(m[0])
+      if (statSync(p).isDirectory()) {
+        walk(p)
+      } else if (/\.m?js$/.test(f)) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/\$ai_[a-z_]+/g)) {
+          names.add(m[0])
+        }
+      }
     }
   }
   walk(resolve(__dirname, '../../node_modules/@posthog/ai/dist'))
-  for (const f of ['module.js', 'array.js']) for (const m of readFileSync(resolve(__dirname, '../../node_modules/posthog-js/dist', f), 'utf8').matchAll(/\$ai_[a-z_]+/g)) names.add(m[0])
+  for (const f of ['module.js', 'array.js']) {
+    for (const m of readFileSync(resolve(__dirname, '../../node_modules/posthog-js/dist', f), 'utf8').matchAll(/\$ai_[a-z_]+/g)) {
+      names.add(m[0])
+    }
+  }
   return names
 })()
 
@@ -48,17 +59,32 @@ describe('OpenTelemetry GenAI mapping', () => {
 
   it('pins semantic conventions v1.41.0, the version of the package we check against', () => {
     expect(GEN_AI_SEMCONV_VERSION).toBe('1.41.0')
-    expect(JSON.parse(readFileSync(resolve(__dirname, '../../node_modules/@opentelemetry/semantic-conventions/package.json'), 'utf8')).version).toMatch(/^1\.41\./)
+    expect(
+      JSON.parse(readFileSync(resolve(__dirname, '../../node_modules/@opentelemetry/semantic-conventions/package.json'), 'utf8')).version,
+    ).toMatch(/^1\.41\./)
     expect(request.resourceSpans[0].scopeSpans[0].schemaUrl).toBe('https://opentelemetry.io/schemas/1.41.0')
   })
 
   it('every attribute name is in the published conventions', () => {
-    for (const span of [chat, tool]) for (const { key } of span.attributes) expect(published, key).toContain(key)
-    for (const { key } of request.resourceSpans[0].resource.attributes) expect(published, key).toContain(key)
+    for (const span of [chat, tool]) {
+      for (const { key } of span.attributes) {
+        expect(published, key).toContain(key)
+      }
+    }
+    for (const { key } of request.resourceSpans[0].resource.attributes) {
+      expect(published, key).toContain(key)
+    }
   })
 
   it('the chat span: ids, times, model, provider, usage, time to first chunk in seconds, error status', () => {
-    expect(chat).toMatchObject({ traceId: turn.session_id, spanId: turn.turn_id, name: 'chat gpt-4o-mini', kind: 3, startTimeUnixNano: '1795514400000000000', endTimeUnixNano: '1795514402500000000' })
+    expect(chat).toMatchObject({
+      traceId: turn.session_id,
+      spanId: turn.turn_id,
+      name: 'chat gpt-4o-mini',
+      kind: 3,
+      startTimeUnixNano: '1795514400000000000',
+      endTimeUnixNano: '1795514402500000000',
+    })
     const a = attrs(chat)
     expect(a[semconv.ATTR_GEN_AI_OPERATION_NAME]).toBe(semconv.GEN_AI_OPERATION_NAME_VALUE_CHAT)
     expect(a[semconv.ATTR_GEN_AI_REQUEST_MODEL]).toBe('gpt-4o-mini')
@@ -79,8 +105,9 @@ describe('OpenTelemetry GenAI mapping', () => {
   })
 
   it('provider names come from the published enum', () => {
-    for (const model of ['gpt-4o', 'o3-mini', 'claude-sonnet-4', 'gemini-2.5-pro', 'mistral-large', 'grok-4', 'deepseek-r1'])
+    for (const model of ['gpt-4o', 'o3-mini', 'claude-sonnet-4', 'gemini-2.5-pro', 'mistral-large', 'grok-4', 'deepseek-r1']) {
       expect(published, model).toContain(providerOf({ model }))
+    }
     expect(providerOf({ model: 'x', provider: 'groq' })).toBe('groq')
     expect(providerOf({ model: 'my-own-model' })).toBeUndefined()
   })
@@ -91,7 +118,11 @@ describe('PostHog mapping', () => {
     const { event, properties } = toPostHogGeneration(turn)
     expect(event).toBe('$ai_generation')
     expect(postHogNames).toContain(event)
-    for (const key of Object.keys(properties)) if (key != '$session_id') expect(postHogNames, key).toContain(key)
+    for (const key of Object.keys(properties)) {
+      if (key != '$session_id') {
+        expect(postHogNames, key).toContain(key)
+      }
+    }
     expect(properties).toMatchObject({
       $ai_model: 'gpt-4o-mini',
       $ai_provider: 'openai',
@@ -108,9 +139,17 @@ describe('PostHog mapping', () => {
   })
 
   it('feedback as $ai_feedback on the trace', () => {
-    const { event, properties } = toPostHogFeedback({ name: 'feedback', session_id: turn.session_id, turn_id: turn.turn_id, score: 1, comment: 'nice' })
+    const { event, properties } = toPostHogFeedback({
+      name: 'feedback',
+      session_id: turn.session_id,
+      turn_id: turn.turn_id,
+      score: 1,
+      comment: 'nice',
+    })
     expect(event).toBe('$ai_feedback')
-    for (const key of [event, '$ai_trace_id', '$ai_span_id', '$ai_feedback_text']) expect(postHogNames, key).toContain(key)
+    for (const key of [event, '$ai_trace_id', '$ai_span_id', '$ai_feedback_text']) {
+      expect(postHogNames, key).toContain(key)
+    }
     expect(properties).toMatchObject({ $ai_trace_id: turn.session_id, $ai_feedback_text: 'nice', score: 1 })
   })
 })

@@ -103,8 +103,9 @@ describe('continuedFrom', () => {
       { traceparent: `00-${T}-${S}-01`, baggage },
       new Headers({ traceparent: `00-${T}-${S}-01`, baggage }),
       { Traceparent: `00-${T}-${S}-01`, Baggage: baggage },
-    ])
-      {expect(continuedFrom(headers)).toEqual({ traceId: T, parentSpanId: S, distinctId: 'user_1', seq: 3 })}
+    ]) {
+      expect(continuedFrom(headers)).toEqual({ traceId: T, parentSpanId: S, distinctId: 'user_1', seq: 3 })
+    }
   })
 
   it('a malformed or absent traceparent continues no trace; the distinct id still comes from valid baggage', () => {
@@ -118,7 +119,9 @@ describe('continuedFrom', () => {
   it('ignores a seq of another trace, a seq that is not a positive integer, and an oversized distinct id', () => {
     const tp = `00-${T}-${S}-01`
     expect(continuedFrom({ traceparent: tp, baggage: `lumina.session_id=${'1'.repeat(32)},lumina.seq=3` }).seq).toBeUndefined()
-    for (const seq of ['0', '-1', '1.5', 'x', '1e400']) {expect(continuedFrom({ traceparent: tp, baggage: `lumina.seq=${seq}` }).seq).toBeUndefined()}
+    for (const seq of ['0', '-1', '1.5', 'x', '1e400']) {
+      expect(continuedFrom({ traceparent: tp, baggage: `lumina.seq=${seq}` }).seq).toBeUndefined()
+    }
     expect(continuedFrom({ traceparent: tp, baggage: 'lumina.distinct_id=' + 'u'.repeat(401) }).distinctId).toBeUndefined()
   })
 })

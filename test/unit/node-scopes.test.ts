@@ -14,7 +14,12 @@ const recording = () => {
   const requests: Record<string, any>[][] = []
   const lumina = createNodeLumina({
     fetch: async (_url, init) => {
-      requests.push(String(init!.body).split('\n').filter(Boolean).map((l) => JSON.parse(l)))
+      requests.push(
+        String(init!.body)
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+      )
       return new Response('{}')
     },
   })
@@ -34,18 +39,24 @@ describe('scopes', () => {
       await lumina.identify(user)
       await pause(10 - delay)
       expect(lumina.getDistinctId()).toBe(user)
-      await Promise.all([1, 2].map(async (n) => {
-        await pause(n)
-        const turn = session.turn()
-        turn.annotate({ user })
-        return turn.finish()
-      }))
+      await Promise.all(
+        [1, 2].map(async (n) => {
+          await pause(n)
+          const turn = session.turn()
+          turn.annotate({ user })
+          return turn.finish()
+        }),
+      )
     }
     await Promise.all([flow('alice', 1), flow('bob', 5), flow('carol', 3)])
-    for (const t of turns()) {expect(t.distinct_id).toBe(t.annotations.user)}
+    for (const t of turns()) {
+      expect(t.distinct_id).toBe(t.annotations.user)
+    }
     const identifies = events().filter((e) => e.name == 'identify')
     expect(identifies).toHaveLength(3)
-    for (const e of identifies) {expect(e.previous_id).toMatch(/^anon_/)}
+    for (const e of identifies) {
+      expect(e.previous_id).toMatch(/^anon_/)
+    }
     expect(new Set(identifies.map((e) => e.previous_id)).size).toBe(3)
   })
 
@@ -74,9 +85,11 @@ describe('scopes', () => {
     })
     expect(inner).toBe('inner')
     expect(lumina.getDistinctId()).toBe('outer')
-    expect(() => lumina.withScope(() => {
-      throw new RangeError('yours')
-    })).toThrow(RangeError)
+    expect(() =>
+      lumina.withScope(() => {
+        throw new RangeError('yours')
+      }),
+    ).toThrow(RangeError)
   })
 
   it('outside any request: one process-wide scope; a script that identified first keeps its user in the session it starts', async () => {
@@ -92,10 +105,14 @@ describe('scopes', () => {
   it('session.start() in a fresh request scope never reuses the process-wide anonymous id', async () => {
     const { lumina } = recording()
     const processId = lumina.getDistinctId()
-    const ids = await Promise.all([1, 2, 3].map(() => lumina.withScope(async () => {
-      await lumina.session.start()
-      return lumina.getDistinctId()
-    })))
+    const ids = await Promise.all(
+      [1, 2, 3].map(() =>
+        lumina.withScope(async () => {
+          await lumina.session.start()
+          return lumina.getDistinctId()
+        }),
+      ),
+    )
     expect(new Set([processId, ...ids]).size).toBe(4)
   })
 })

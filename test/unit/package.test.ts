@@ -53,8 +53,9 @@ describe('the packed tarball', () => {
       /^dist\/(lumina\.js|lumina\.min\.js|lumina\.min\.js\.map|snippet\.html|snippet\.min\.js|sri\.txt)$/,
     ]
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([])
-    for (const f of ['LICENSE', 'README.md', 'dist/lumina.min.js', 'dist/snippet.html', 'dist/sri.txt', 'dist/cjs/package.json'])
+    for (const f of ['LICENSE', 'README.md', 'dist/lumina.min.js', 'dist/snippet.html', 'dist/sri.txt', 'dist/cjs/package.json']) {
       expect(files, f).toContain(f)
+    }
     expect(files).not.toContain('dist/demo.html')
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License/)
     expect(pkg.license).toBe('MIT')
@@ -65,7 +66,9 @@ describe('the packed tarball', () => {
     const walk = (v: unknown) => (typeof v == 'string' ? targets.push(v) : v && typeof v == 'object' && Object.values(v).forEach(walk))
     walk([pkg.exports, pkg.main, pkg.module, pkg.types, pkg.typesVersions, pkg.jsdelivr])
     expect(targets.length).toBeGreaterThan(10)
-    for (const t of targets) expect(files, t).toContain(t.replace(/^\.\//, ''))
+    for (const t of targets) {
+      expect(files, t).toContain(t.replace(/^\.\//, ''))
+    }
   })
 
   it('@arethetypeswrong/cli finds no problem, and every entry resolves under node10, node16 (CJS and ESM) and bundler', () => {
@@ -79,29 +82,43 @@ describe('the packed tarball', () => {
     expect(report.analysis.problems).toEqual([])
     const entries = report.analysis.entrypoints
     expect(Object.keys(entries).sort()).toEqual(Object.keys(pkg.exports).sort()) // every subpath in package.json, no other
-    for (const [name, entry] of Object.entries<any>(entries))
-      for (const kind of ['node10', 'node16-cjs', 'node16-esm', 'bundler'])
+    for (const [name, entry] of Object.entries<any>(entries)) {
+      for (const kind of ['node10', 'node16-cjs', 'node16-esm', 'bundler']) {
         expect(entry.resolutions[kind]?.resolution?.fileName, `${name} under ${kind}`).toBeTruthy()
+      }
+    }
   }, 120_000)
 
   it('publint reports no error, warning or suggestion', async () => {
     const data = readFileSync(tarball)
-    const { messages } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }, level: 'suggestion' })
+    const { messages } = await publint({
+      pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+      level: 'suggestion',
+    })
     expect(messages.map((m) => `${m.type} ${m.code} ${m.path.join('.')}`)).toEqual([])
   }, 30_000)
 })
 
 describe('installed from the tarball', () => {
   it("Node 20 require('luminasdk') and its posthog subpath (CommonJS)", () => {
-    const out = run(['-e', `
+    const out = run(
+      [
+        '-e',
+        `
       const { Lumina, CaptureTranscript, createLumina } = require('luminasdk')
       const { postHogProvider } = require('luminasdk/providers/posthog')
-      console.log(JSON.stringify([typeof Lumina.init, CaptureTranscript.Masked, typeof createLumina, typeof postHogProvider().getSessionId, require('luminasdk').default === Lumina]))`], app)
+      console.log(JSON.stringify([typeof Lumina.init, CaptureTranscript.Masked, typeof createLumina, typeof postHogProvider().getSessionId, require('luminasdk').default === Lumina]))`,
+      ],
+      app,
+    )
     expect(JSON.parse(out)).toEqual(['function', 'masked', 'function', 'function', true])
   })
 
   it('the CommonJS build sends a turn (through an injected fetch), stamped with the package version', async () => {
-    const out = run(['-e', `
+    const out = run(
+      [
+        '-e',
+        `
       const { createLumina } = require('luminasdk')
       const bodies = []
       const lumina = createLumina({ fetch: async (url, init) => (bodies.push(String(init.body)), new Response('{}')) })
@@ -113,16 +130,30 @@ describe('installed from the tarball', () => {
         await lumina.flush()
         console.log(bodies.join(''))
         process.exit(0)
-      })`], app)
-    const turn = out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.name == 'turn')
+      })`,
+      ],
+      app,
+    )
+    const turn = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.name == 'turn')
     expect(turn).toMatchObject({ model: 'm1', status: 'ok', usage: { input_tokens: 3, output_tokens: 4 }, sdk: { version: pkg.version } })
   })
 
   it("Node 20 import('luminasdk') and its posthog subpath (ESM)", () => {
-    const out = run(['--input-type=module', '-e', `
+    const out = run(
+      [
+        '--input-type=module',
+        '-e',
+        `
       import Default, { Lumina, CaptureTranscript } from 'luminasdk'
       import { postHogProvider } from 'luminasdk/providers/posthog'
-      console.log(JSON.stringify([typeof Lumina.init, CaptureTranscript.Full, typeof postHogProvider, Default === Lumina]))`], app)
+      console.log(JSON.stringify([typeof Lumina.init, CaptureTranscript.Full, typeof postHogProvider, Default === Lumina]))`,
+      ],
+      app,
+    )
     expect(JSON.parse(out)).toEqual(['function', 'full', 'function', true])
   })
 
@@ -131,13 +162,26 @@ describe('installed from the tarball', () => {
       const before = lumina._isInitialized
       lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.example.com', uiAnalytics: 'posthog' })
       console.log(JSON.stringify([before, lumina._isInitialized, main.createDummyProvider === sub.createDummyProvider, main.createDummyProvider().name]))`
-    const esm = run(['--input-type=module', '-e', `
+    const esm = run(
+      [
+        '--input-type=module',
+        '-e',
+        `
       import * as main from 'luminasdk'
       import * as sub from 'luminasdk/providers/posthog'
-      const lumina = main.createLumina()${check}`], app)
-    const cjs = run(['-e', `
+      const lumina = main.createLumina()${check}`,
+      ],
+      app,
+    )
+    const cjs = run(
+      [
+        '-e',
+        `
       const main = require('luminasdk'), sub = require('luminasdk/providers/posthog')
-      const lumina = main.createLumina()${check}`], app)
+      const lumina = main.createLumina()${check}`,
+      ],
+      app,
+    )
     expect(JSON.parse(esm)).toEqual([false, true, true, 'none'])
     expect(JSON.parse(cjs)).toEqual([false, true, true, 'none'])
   })
@@ -145,13 +189,17 @@ describe('installed from the tarball', () => {
   // A user's file: values and types from both entries. The @ts-expect-error lines fail the
   // check if the types resolve to `any` (what node16 users got when resolution silently failed).
   const userCode = (from: 'import' | 'require') => `
-${from == 'import' ? `import { Lumina, CaptureTranscript, type LuminaConfig, type TurnCtx } from 'luminasdk'
-import { postHogProvider } from 'luminasdk/providers/posthog'` : `import luminasdk = require('luminasdk')
+${
+  from == 'import'
+    ? `import { Lumina, CaptureTranscript, type LuminaConfig, type TurnCtx } from 'luminasdk'
+import { postHogProvider } from 'luminasdk/providers/posthog'`
+    : `import luminasdk = require('luminasdk')
 import posthog = require('luminasdk/providers/posthog')
 const { Lumina, CaptureTranscript } = luminasdk
 const { postHogProvider } = posthog
 type LuminaConfig = luminasdk.LuminaConfig
-type TurnCtx = luminasdk.TurnCtx`}
+type TurnCtx = luminasdk.TurnCtx`
+}
 const config: LuminaConfig = { writeKey: 'wk', endpoint: 'https://ingest.example.com', captureTranscript: CaptureTranscript.Masked, uiAnalytics: postHogProvider() }
 Lumina.init(config)
 const masked: 'masked' = CaptureTranscript.Masked
@@ -176,36 +224,57 @@ export { nope } from 'luminasdk'
     const dir = join(work, 'tsc-' + name)
     mkdirSync(dir, { recursive: true })
     symlinkSync(join(app, 'node_modules'), join(dir, 'node_modules'))
-    if (type) writeFileSync(join(dir, 'package.json'), JSON.stringify({ type }))
-    for (const [file, code] of Object.entries(sources)) writeFileSync(join(dir, file), code)
+    if (type) {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type }))
+    }
+    for (const [file, code] of Object.entries(sources)) {
+      writeFileSync(join(dir, file), code)
+    }
     const options = { strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2020', 'DOM'], types: [], target: 'ES2020', ...compilerOptions }
     const config = ts.parseJsonConfigFileContent({ compilerOptions: options, files: Object.keys(sources) }, ts.sys, dir)
     expect(config.errors).toEqual([])
     const host = ts.createCompilerHost(config.options)
     const read = host.getSourceFile
     host.getSourceFile = (file, language, ...rest) => {
-      if (!/[\\/]typescript[\\/]lib[\\/]lib\.[\w.]+\.d\.ts$/.test(file)) return read(file, language, ...rest)
-      if (!libFiles.has(file)) libFiles.set(file, read(file, language, ...rest))
+      if (!/[\\/]typescript[\\/]lib[\\/]lib\.[\w.]+\.d\.ts$/.test(file)) {
+        return read(file, language, ...rest)
+      }
+      if (!libFiles.has(file)) {
+        libFiles.set(file, read(file, language, ...rest))
+      }
       return libFiles.get(file)
     }
     const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, host })
     const diagnostics = ts.getPreEmitDiagnostics(program)
-    if (diagnostics.length) throw new Error(`tsc (${name}) failed:\n${ts.formatDiagnostics(diagnostics, host)}`)
+    if (diagnostics.length) {
+      throw new Error(`tsc (${name}) failed:\n${ts.formatDiagnostics(diagnostics, host)}`)
+    }
     // the checked files really are the package's types, not something else found on the way
-    expect(program.getSourceFiles().some((f) => /luminasdk[\\/]dist[\\/](esm|cjs)[\\/]index\.d\.ts$/.test(f.fileName)), name).toBe(true)
+    expect(
+      program.getSourceFiles().some((f) => /luminasdk[\\/]dist[\\/](esm|cjs)[\\/]index\.d\.ts$/.test(f.fileName)),
+      name,
+    ).toBe(true)
   }
 
   it('type-checks under moduleResolution bundler', () => {
     typeCheck('bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, { 'user.ts': userCode('import'), ...readmeTypeTests })
   }, 120_000)
   it('type-checks under moduleResolution node16, from ESM and from CJS', () => {
-    typeCheck('node16', { module: 'Node16', moduleResolution: 'Node16' }, { 'esm.mts': userCode('import'), 'cjs.cts': userCode('require'), ...readmeTypeTests }) // .ts: CommonJS here
+    typeCheck(
+      'node16',
+      { module: 'Node16', moduleResolution: 'Node16' },
+      { 'esm.mts': userCode('import'), 'cjs.cts': userCode('require'), ...readmeTypeTests },
+    ) // .ts: CommonJS here
   }, 120_000)
   it('type-checks under moduleResolution nodenext, in a "type": "module" project', () => {
     typeCheck('nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }, { 'user.ts': userCode('import'), ...readmeTypeTests }, 'module')
   }, 120_000)
   it('type-checks under moduleResolution node10 (no exports map: the subpath comes from typesVersions)', () => {
-    typeCheck('node10', { module: 'CommonJS', moduleResolution: 'Node10', esModuleInterop: true }, { 'user.ts': userCode('import'), ...readmeTypeTests })
+    typeCheck(
+      'node10',
+      { module: 'CommonJS', moduleResolution: 'Node10', esModuleInterop: true },
+      { 'user.ts': userCode('import'), ...readmeTypeTests },
+    )
   }, 120_000)
 })
 
@@ -226,15 +295,20 @@ describe('self-hosting (docs/self-hosting.md)', () => {
   it('builds the snippet for another bundle URL with its SRI hash, and leaves README.md as it is', () => {
     const copy = join(work, 'repo')
     mkdirSync(copy)
-    for (const f of ['package.json', 'build.mjs', 'bundle.mjs', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'demo.html', 'src', 'snippet'])
+    for (const f of ['package.json', 'build.mjs', 'bundle.mjs', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'demo.html', 'src', 'snippet']) {
       cpSync(join(ROOT, f), join(copy, f), { recursive: true })
+    }
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
     const readme = readFileSync(join(copy, 'README.md'), 'utf8')
     const url = 'https://static.example.com/lumina/0.1.0/lumina.min.js'
     run(['build.mjs'], copy, { LUMINA_CDN_URL: url })
     expect(readFileSync(join(copy, 'README.md'), 'utf8')).toBe(readme)
     const html = readFileSync(join(copy, 'dist/snippet.html'), 'utf8')
-    const sri = 'sha384-' + createHash('sha384').update(readFileSync(join(copy, 'dist/lumina.min.js'))).digest('base64')
+    const sri =
+      'sha384-' +
+      createHash('sha384')
+        .update(readFileSync(join(copy, 'dist/lumina.min.js')))
+        .digest('base64')
     expect(html.split(JSON.stringify(url)).length - 1).toBe(1)
     expect(html).toContain(JSON.stringify(sri))
     expect(html).not.toContain('cdn.jsdelivr.net')

@@ -10,8 +10,14 @@ const recorder = () => {
     calls,
     props,
     __loaded: true,
-    register: (p) => (calls.push(['register', p]), Object.assign(props, p)),
-    unregister: (k) => (calls.push(['unregister', k]), delete props[k]),
+    register: (p) => {
+      calls.push(['register', p])
+      return Object.assign(props, p)
+    },
+    unregister: (k) => {
+      calls.push(['unregister', k])
+      return delete props[k]
+    },
     get_session_id: () => 'ph_session_1',
     get_session_replay_url: () => 'https://eu.posthog.com/replay/ph_session_1?t=3',
     capture: (e, p) => calls.push(['capture', e, p]),
@@ -38,7 +44,12 @@ describe('postHogProvider', () => {
     const lumina = b.sdk({ uiAnalytics: postHogProvider({ instance: ph }) })
     const s = await lumina.session.start()
     const turn = s.turn()
-    expect(ph.props).toEqual({ lumina_session_id: s.sessionId, lumina_turn_id: turn.turnId, lumina_turn_seq: 1, lumina_turn_start_ts: expect.stringMatching(/Z$/) })
+    expect(ph.props).toEqual({
+      lumina_session_id: s.sessionId,
+      lumina_turn_id: turn.turnId,
+      lumina_turn_seq: 1,
+      lumina_turn_start_ts: expect.stringMatching(/Z$/),
+    })
     turn.finish()
     expect(ph.props).toEqual({})
   })
@@ -67,7 +78,9 @@ describe('postHogProvider', () => {
 
   it('builds the replay link from host and projectId when posthog-js cannot', () => {
     const ph = { get_session_id: () => 'abc' }
-    expect(postHogProvider({ instance: ph, host: 'https://eu.posthog.com/', projectId: 42 }).getReplayUrl!()).toBe('https://eu.posthog.com/project/42/replay/abc')
+    expect(postHogProvider({ instance: ph, host: 'https://eu.posthog.com/', projectId: 42 }).getReplayUrl!()).toBe(
+      'https://eu.posthog.com/project/42/replay/abc',
+    )
     expect(postHogProvider({ instance: ph }).getReplayUrl!()).toBeUndefined()
   })
 
@@ -81,7 +94,13 @@ describe('postHogProvider', () => {
     ui.startReplay!()
     ui.stopReplay!()
     ui.captureEvent!('chat_input_started', { a: 1 })
-    expect(ph.calls.filter((c) => c[0] != 'register' && c[0] != 'unregister')).toEqual([['identify', 'alice', { plan: 'pro' }], ['reset'], ['start'], ['stop'], ['capture', 'chat_input_started', { a: 1 }]])
+    expect(ph.calls.filter((c) => c[0] != 'register' && c[0] != 'unregister')).toEqual([
+      ['identify', 'alice', { plan: 'pro' }],
+      ['reset'],
+      ['start'],
+      ['stop'],
+      ['capture', 'chat_input_started', { a: 1 }],
+    ])
   })
 
   it('uses window.posthog when no instance is given, looked up at each call', async () => {
@@ -106,9 +125,14 @@ describe('postHogProvider', () => {
   })
 
   it('a missing or throwing posthog never breaks a turn', async () => {
-    const broken: PostHogLike = new Proxy({}, { get: () => () => {
-      throw new Error('posthog exploded')
-    } })
+    const broken: PostHogLike = new Proxy(
+      {},
+      {
+        get: () => () => {
+          throw new Error('posthog exploded')
+        },
+      },
+    )
     for (const instance of [undefined, broken]) {
       const b = fakeBrowser()
       const lumina = b.sdk({ uiAnalytics: postHogProvider({ instance }), enableToolWrapping: true })

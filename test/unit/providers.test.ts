@@ -87,7 +87,15 @@ describe('system provider: the original README shape, with a real OpenTelemetry 
     expect(search.status.code).toBe(SpanStatusCode.OK)
     expect(crm.status.code).toBe(SpanStatusCode.ERROR)
     const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/)
-    expect(search.attributes).toEqual({ turn_id: turn.turnId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/), name: 'search_docs', type: 'vector_search', target: 'pinecone', version: 'v1', started_at: iso })
+    expect(search.attributes).toEqual({
+      turn_id: turn.turnId,
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      name: 'search_docs',
+      type: 'vector_search',
+      target: 'pinecone',
+      version: 'v1',
+      started_at: iso,
+    })
     expect(crm.attributes).toEqual({ turn_id: turn.turnId, span_id: expect.any(String), name: 'crm', type: 'http', target: 'crm', started_at: iso }) // OpenTelemetry skips `version: undefined`
     expect(search.parentSpanContext?.spanId).toBe(turnSpan.spanContext().spanId)
     expect(otel.open.size).toBe(0) // every span the provider started was ended by its own id
@@ -197,7 +205,17 @@ describe('UI provider: the original README shape', () => {
     expect(entry.createDummyProvider).toBe(posthogEntry.createDummyProvider)
     const dummy = entry.createDummyProvider()
     expect(dummy.name).toBe('none')
-    for (const m of ['init', 'getSessionId', 'getReplayUrl', 'tagTurn', 'untagTurn', 'startReplay', 'stopReplay', 'captureEvent', 'shutdown'] as const) {
+    for (const m of [
+      'init',
+      'getSessionId',
+      'getReplayUrl',
+      'tagTurn',
+      'untagTurn',
+      'startReplay',
+      'stopReplay',
+      'captureEvent',
+      'shutdown',
+    ] as const) {
       expect(typeof dummy[m], m).toBe('function')
     }
     expect(dummy.getSessionId()).toBe('')
@@ -206,7 +224,19 @@ describe('UI provider: the original README shape', () => {
   it('postHogProvider() returns every method of the README shape, named posthog', () => {
     const ui = posthogEntry.postHogProvider()
     expect(ui.name).toBe('posthog')
-    for (const m of ['init', 'getSessionId', 'getReplayUrl', 'tagTurn', 'untagTurn', 'startReplay', 'stopReplay', 'captureEvent', 'shutdown', 'identify', 'reset'] as const) {
+    for (const m of [
+      'init',
+      'getSessionId',
+      'getReplayUrl',
+      'tagTurn',
+      'untagTurn',
+      'startReplay',
+      'stopReplay',
+      'captureEvent',
+      'shutdown',
+      'identify',
+      'reset',
+    ] as const) {
       expect(typeof ui[m], m).toBe('function')
     }
     expect(ui.getSessionId()).toBeUndefined() // no PostHog on the page: nothing, and no throw
@@ -252,7 +282,10 @@ describe("uiAnalytics: 'posthog' in the ESM build is the page's window.posthog (
     await lumina.flush()
     expect(captured.find((e) => e.event == 'clicked_send')!.properties).toMatchObject({ lumina_turn_id: turn.turnId, lumina_turn_seq: 1 })
     expect(captured.find((e) => e.event == 'after_turn')!.properties).not.toHaveProperty('lumina_turn_id')
-    expect(b.net.events().find((e) => e.name == 'turn')).toMatchObject({ ui_session_id: posthog.get_session_id(), ui_replay_url: expect.stringContaining(posthog.get_session_id()) })
+    expect(b.net.events().find((e) => e.name == 'turn')).toMatchObject({
+      ui_session_id: posthog.get_session_id(),
+      ui_replay_url: expect.stringContaining(posthog.get_session_id()),
+    })
   })
 
   it("{ provider: 'posthog', host, projectId } is the page's PostHog too", async () => {
@@ -294,7 +327,11 @@ describe('shutdownProviders (the hook for Lumina.shutdown())', () => {
     let uiDone = false
     const ui: UIProvider = { shutdown: () => new Promise<void>((r) => setTimeout(() => r(void (uiDone = true)), 20)) }
     const flushed = vi.spyOn(otel.exporter, 'shutdown')
-    await shutdownProviders(safeCaller(() => {}), ui, otel.provider)
+    await shutdownProviders(
+      safeCaller(() => {}),
+      ui,
+      otel.provider,
+    )
     expect(uiDone).toBe(true)
     expect(flushed).toHaveBeenCalledOnce()
   })
@@ -302,7 +339,17 @@ describe('shutdownProviders (the hook for Lumina.shutdown())', () => {
   it('never rejects: a throwing or rejecting shutdown, or none at all', async () => {
     const log = vi.fn()
     const safeCall = safeCaller(log)
-    await expect(shutdownProviders(safeCall, { shutdown: () => Promise.reject(new Error('ui')) }, { shutdown: () => { throw new Error('system') } })).resolves.toBeUndefined()
+    await expect(
+      shutdownProviders(
+        safeCall,
+        { shutdown: () => Promise.reject(new Error('ui')) },
+        {
+          shutdown: () => {
+            throw new Error('system')
+          },
+        },
+      ),
+    ).resolves.toBeUndefined()
     await expect(shutdownProviders(safeCall, {}, undefined)).resolves.toBeUndefined()
     await tick()
     expect(log).toHaveBeenCalledTimes(2)

@@ -16,7 +16,9 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   const b = fakeBrowser()
   b.setOnline(false)
   const lumina = b.sdk({ enableToolWrapping: true, uiAnalytics: { getSessionId: () => 'ph1', getReplayUrl: () => 'https://ph/r/ph1' } })
-  for (let i = 0; i < 1001; i++) (await lumina.session.start()).turn().finish() // overflow: a `dropped` report
+  for (let i = 0; i < 1001; i++) {
+    ;(await lumina.session.start()).turn().finish()
+  } // overflow: a `dropped` report
   await lumina.identify('ada', { plan: 'pro' })
   const s = await lumina.session.start()
   const t = s.turn()
@@ -29,10 +31,18 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   t.finish()
   t.feedback({ score: 1, comment: 'thanks' })
   const streamed = s.turn()
-  const stream = await streamed.wrapLLM(() => Promise.resolve((async function* () {
-    yield { choices: [{ delta: { content: 'hey' } }] }
-  })()), { provider: 'openai' })
-  for await (const _ of stream);
+  const stream = await streamed.wrapLLM(
+    () =>
+      Promise.resolve(
+        (async function* () {
+          yield { choices: [{ delta: { content: 'hey' } }] }
+        })(),
+      ),
+    { provider: 'openai' },
+  )
+  for await (const _ of stream) {
+    // drain it
+  }
   streamed.finish()
   const failing = s.turn()
   await failing.wrapLLM(() => Promise.reject(new TypeError('bad'))).catch(() => {})
@@ -50,7 +60,9 @@ it('every kind of event the SDK sends validates against schema/event.schema.json
   await lumina.flush()
   const events = b.net.sent.flatMap((r) => r.events)
   const names = new Set(events.map((e) => e.name))
-  for (const n of ['identify', 'turn', 'chat_input_started', 'chat_message_submitted', 'chat_input_abandoned', 'dropped', 'feedback']) expect(names).toContain(n)
+  for (const n of ['identify', 'turn', 'chat_input_started', 'chat_message_submitted', 'chat_input_abandoned', 'dropped', 'feedback']) {
+    expect(names).toContain(n)
+  }
   expect(events.some((e) => e.status == 'incomplete')).toBe(true)
   expect(events.some((e) => e.status == 'error')).toBe(true)
   expect(events.some((e) => e.time_to_first_token_ms >= 0 && e.output_characters == 3)).toBe(true)

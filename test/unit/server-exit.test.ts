@@ -22,11 +22,18 @@ afterAll(() => ingest.close())
 const run = (file: string, mode: string, count = 5, endpoint = ingest.endpoint) =>
   new Promise<{ ids: string[]; ms: number; code: number | null }>((resolve, reject) => {
     const started = Date.now()
-    execFile(process.execPath, [join(FIXTURES, file), endpoint, ingest.writeKey, mode, String(count)], { timeout: 25_000 }, (error, stdout, stderr) => {
-      if (error && error.killed) {return reject(new Error(`${file} ${mode} did not exit: ${stderr}`))}
-      const line = stdout.trim().split('\n').pop() || '[]'
-      resolve({ ids: JSON.parse(line), ms: Date.now() - started, code: error ? (error.code as number) : 0 })
-    })
+    execFile(
+      process.execPath,
+      [join(FIXTURES, file), endpoint, ingest.writeKey, mode, String(count)],
+      { timeout: 25_000 },
+      (error, stdout, stderr) => {
+        if (error && error.killed) {
+          return reject(new Error(`${file} ${mode} did not exit: ${stderr}`))
+        }
+        const line = stdout.trim().split('\n').pop() || '[]'
+        resolve({ ids: JSON.parse(line), ms: Date.now() - started, code: error ? (error.code as number) : 0 })
+      },
+    )
   })
 
 /** The turn ids (or, with `name`, the ids rated by that kind of event) the collector stored. */

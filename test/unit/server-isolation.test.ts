@@ -44,25 +44,41 @@ const drive = async (url: string, server: ReturnType<typeof createNodeLumina>) =
     USERS.map(async (user) => {
       const page = fakeBrowser()
       const sdk = page.sdk({ endpoint: ingest.endpoint, writeKey: ingest.writeKey }, { fetch: realFetch })
-      if (user.browserIdentified) {await sdk.identify(user.name)}
+      if (user.browserIdentified) {
+        await sdk.identify(user.name)
+      }
       return { user, sdk, session: await sdk.session.start() }
     }),
   )
   const sent: Sent[] = []
   const calls: Promise<unknown>[] = []
-  for (let i = 0; i < TURNS_PER_USER; i++)
-    {for (const b of browsers) {
+  for (let i = 0; i < TURNS_PER_USER; i++) {
+    for (const b of browsers) {
       const turn = b.session.turn()
       const request = sent.length
-      sent.push({ request, user: b.user, browserDistinctId: b.sdk.getDistinctId(), browserSessionId: b.session.sessionId, browserTurnId: turn.turnId, browserSeq: turn.seq })
+      sent.push({
+        request,
+        user: b.user,
+        browserDistinctId: b.sdk.getDistinctId(),
+        browserSessionId: b.session.sessionId,
+        browserTurnId: turn.turnId,
+        browserSeq: turn.seq,
+      })
       const headers: Record<string, string> = { ...turn.headers(), 'content-type': 'application/json' }
-      if (b.user.name) {headers['x-user'] = b.user.name}
+      if (b.user.name) {
+        headers['x-user'] = b.user.name
+      }
       calls.push(
         turn
-          .wrapLLM(() => realFetch(url + '/api/chat', { method: 'POST', headers, body: JSON.stringify({ message: `hello ${request}`, request }) }).then((r) => r.json()))
+          .wrapLLM(() =>
+            realFetch(url + '/api/chat', { method: 'POST', headers, body: JSON.stringify({ message: `hello ${request}`, request }) }).then((r) =>
+              r.json(),
+            ),
+          )
           .then(() => turn.finish()),
       )
-    }}
+    }
+  }
   const replies = await Promise.all(calls)
   await server.flush()
   await Promise.all(browsers.map((b) => b.sdk.flush()))
@@ -88,8 +104,9 @@ describe.each(apps)('%s', (_, start) => {
     const anonIds = new Set<string>()
     for (const turn of serverTurns) {
       const { user } = sent[turn.annotations.request]
-      if (user.name) {expect(turn.distinct_id).toBe(user.name)}
-      else {
+      if (user.name) {
+        expect(turn.distinct_id).toBe(user.name)
+      } else {
         expect(turn.distinct_id).toMatch(/^anon_/)
         anonIds.add(turn.distinct_id)
       }
@@ -149,6 +166,8 @@ describe.each(apps)('%s', (_, start) => {
     const browserIdOf = new Map(sent.map((s) => [s.user.name, s.browserDistinctId]))
     const serverIdentifies = events.filter((e) => e.name == 'identify' && e.session_id)
     expect(serverIdentifies).toHaveLength(sent.filter((s) => s.user.name).length)
-    for (const e of serverIdentifies) {expect([e.user_id, browserIdOf.get(e.user_id)]).toContain(e.previous_id)}
+    for (const e of serverIdentifies) {
+      expect([e.user_id, browserIdOf.get(e.user_id)]).toContain(e.previous_id)
+    }
   }, 30_000)
 })

@@ -26,7 +26,9 @@ describe('snippet', () => {
     const { w } = run()
     const api = createLumina()
     const methods = Object.keys(api).filter((k) => typeof (api as any)[k] == 'function' && !k.startsWith('_'))
-    for (const m of methods) expect(w.lumina[m]()).toBeInstanceOf(Promise)
+    for (const m of methods) {
+      expect(w.lumina[m]()).toBeInstanceOf(Promise)
+    }
     expect(w.lumina.session.start()).toBeInstanceOf(Promise)
     expect(w.lumina.session.clear()).toBeInstanceOf(Promise)
     expect(w.lumina._q.map((e: unknown[]) => e[0])).toEqual([...methods, 'start', 'clear'])
@@ -112,7 +114,13 @@ const page = () => {
   return {
     lumina: w.lumina,
     sent,
-    events: () => sent.flatMap((r) => r.body.split('\n').filter(Boolean).map((l) => JSON.parse(l))),
+    events: () =>
+      sent.flatMap((r) =>
+        r.body
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+      ),
     stall: () => timers.forEach((fn) => fn()),
     fail: () => injected[0].onerror(),
     arrive: () => {
@@ -168,7 +176,9 @@ describe('snippet faults (issue 12, 15)', () => {
     p.lumina.init({ writeKey: 'wk', endpoint: 'https://ingest.test' })
     p.lumina.identify('a')
     p.fail()
-    for (let i = 0; i < 100; i++) p.lumina.getDistinctId()
+    for (let i = 0; i < 100; i++) {
+      p.lumina.getDistinctId()
+    }
     expect(p.lumina._q.map((e: unknown[]) => e[0])).toEqual(['init', 'identify'])
   })
 
@@ -229,16 +239,22 @@ describe('CDN init inside the guard (issue 12)', () => {
     },
   })
   const throwingProxy = () =>
-    new Proxy({}, {
-      get() {
-        throw new Error('proxy get throws')
+    new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('proxy get throws')
+        },
+        ownKeys() {
+          throw new Error('proxy ownKeys throws')
+        },
       },
-      ownKeys() {
-        throw new Error('proxy ownKeys throws')
-      },
-    })
+    )
 
-  for (const [what, config] of [['a throwing getter', throwingGetter], ['a throwing Proxy', throwingProxy]] as const) {
+  for (const [what, config] of [
+    ['a throwing getter', throwingGetter],
+    ['a throwing Proxy', throwingProxy],
+  ] as const) {
     it(`a config with ${what}: init never throws into the page, and every later call settles`, async () => {
       const error = vi.spyOn(console, 'error').mockImplementation(() => {})
       const p = page()
@@ -256,7 +272,9 @@ describe('CDN init inside the guard (issue 12)', () => {
       p.lumina.init(config())
       const after = [p.lumina.identify('u'), p.lumina.session.start(), p.lumina.flush()]
       expect(() => p.arrive()).not.toThrow()
-      for (const call of after) expect(await settled(call)).not.toBe('pending')
+      for (const call of after) {
+        expect(await settled(call)).not.toBe('pending')
+      }
       expect(await settled(p.lumina.reset())).toBeUndefined()
     })
   }

@@ -9,7 +9,11 @@ const flushFor = async (lumina: { flush(): Promise<void> }, ms: number) => {
   await tick(ms)
   await done
 }
-const countById = (ids: string[]) => ids.reduce<Record<string, number>>((m, id) => ((m[id] = (m[id] || 0) + 1), m), {})
+const countById = (ids: string[]) =>
+  ids.reduce<Record<string, number>>((m, id) => {
+    m[id] = (m[id] || 0) + 1
+    return m
+  }, {})
 
 describe('normal flush', () => {
   it('posts NDJSON with the key header, without credentials, on the timer', async () => {
@@ -31,11 +35,15 @@ describe('normal flush', () => {
   it('sends as soon as the queue passes maxBatchBytes, in batches no larger than it', async () => {
     const b = fakeBrowser()
     const lumina = b.sdk({ maxBatchBytes: 4000, flushIntervalMs: 60_000 })
-    for (let i = 0; i < 12; i++) await oneTurn(lumina, (t) => t.annotate({ pad: 'x'.repeat(500) }))
+    for (let i = 0; i < 12; i++) {
+      await oneTurn(lumina, (t) => t.annotate({ pad: 'x'.repeat(500) }))
+    }
     await tick(0)
     expect(b.net.sent.length).toBeGreaterThan(0)
     await lumina.flush()
-    for (const r of b.net.sent) expect(new TextEncoder().encode(r.body).length).toBeLessThanOrEqual(4000)
+    for (const r of b.net.sent) {
+      expect(new TextEncoder().encode(r.body).length).toBeLessThanOrEqual(4000)
+    }
     expect(b.net.delivered()).toHaveLength(12)
   })
 
@@ -54,15 +62,20 @@ describe('normal flush', () => {
     let inFlight = 0
     let most = 0
     const realFetch = b.net.fetch
-    const lumina = b.sdk({ maxBatchBytes: 1024 }, {
-      fetch: async (u, i) => {
-        most = Math.max(most, ++inFlight)
-        await new Promise((r) => setTimeout(r, 50))
-        inFlight--
-        return realFetch(u, i)
+    const lumina = b.sdk(
+      { maxBatchBytes: 1024 },
+      {
+        fetch: async (u, i) => {
+          most = Math.max(most, ++inFlight)
+          await new Promise((r) => setTimeout(r, 50))
+          inFlight--
+          return realFetch(u, i)
+        },
       },
-    })
-    for (let i = 0; i < 6; i++) await oneTurn(lumina, (t) => t.annotate({ pad: 'y'.repeat(600) }))
+    )
+    for (let i = 0; i < 6; i++) {
+      await oneTurn(lumina, (t) => t.annotate({ pad: 'y'.repeat(600) }))
+    }
     lumina.flush()
     await tick(2000)
     expect(most).toBe(1)
@@ -100,7 +113,9 @@ describe('faults', () => {
     await oneTurn(lumina)
     const start = Date.now()
     const done = lumina.flush()
-    while (b.net.sent.length < 4) await tick(10)
+    while (b.net.sent.length < 4) {
+      await tick(10)
+    }
     const took = Date.now() - start
     await done
     expect(b.net.sent).toHaveLength(4)
@@ -121,7 +136,9 @@ describe('faults', () => {
     for (let i = 0; i < 3; i++) {
       const before = b.net.sent.length
       const t0 = Date.now()
-      while (b.net.sent.length == before) await tick(100)
+      while (b.net.sent.length == before) {
+        await tick(100)
+      }
       rounds.push(Date.now() - t0)
       await tick(3000) // let the fast retries of this round finish
     }
@@ -149,7 +166,9 @@ describe('faults', () => {
     const b = fakeBrowser()
     b.net.reply = (req) => (req.ids.length > 2 ? 413 : 200)
     const lumina = b.sdk()
-    for (let i = 0; i < 7; i++) await oneTurn(lumina)
+    for (let i = 0; i < 7; i++) {
+      await oneTurn(lumina)
+    }
     await lumina.flush()
     expect(b.net.sent[0].ids).toHaveLength(7)
     const counts = countById(b.net.delivered())
@@ -162,7 +181,9 @@ describe('faults', () => {
     let down = true
     b.net.reply = (req) => (req.ids.length > 2 ? 413 : down ? 503 : 200)
     const lumina = b.sdk()
-    for (let i = 0; i < 4; i++) await oneTurn(lumina)
+    for (let i = 0; i < 4; i++) {
+      await oneTurn(lumina)
+    }
     await flushFor(lumina, 5_000) // 413, then the first half: 503 four times, back off
     down = false
     await tick(60_000) // the backoff timer sends what waits
@@ -230,7 +251,10 @@ describe('page hide', () => {
   it('writes the outbox first, then sends text/plain with ?key= and keepalive', async () => {
     const b = fakeBrowser()
     let outboxAtSend: string[] = []
-    b.net.reply = () => ((outboxAtSend = outboxLines(b)), 200)
+    b.net.reply = () => {
+      outboxAtSend = outboxLines(b)
+      return 200
+    }
     const lumina = b.sdk()
     await oneTurn(lumina)
     b.hide()
@@ -247,12 +271,18 @@ describe('page hide', () => {
     const b = fakeBrowser()
     b.net.reply = () => 'hang'
     const lumina = b.sdk({ flushIntervalMs: 600_000, maxBatchBytes: 10_000_000 })
-    for (let i = 0; i < 20; i++) await oneTurn(lumina, (t) => t.annotate({ pad: 'z'.repeat(5000) }))
+    for (let i = 0; i < 20; i++) {
+      await oneTurn(lumina, (t) => t.annotate({ pad: 'z'.repeat(5000) }))
+    }
     b.hide()
     const sizes = b.net.sent.map((r) => new TextEncoder().encode(r.body).length)
     expect(sizes.every((s) => s <= 32 * 1024)).toBe(true)
     expect(sizes.reduce((a, s) => a + s, 0)).toBeLessThanOrEqual(48 * 1024)
-    for (const r of b.net.sent) for (const line of r.body.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow()
+    for (const r of b.net.sent) {
+      for (const line of r.body.split('\n').filter(Boolean)) {
+        expect(() => JSON.parse(line)).not.toThrow()
+      }
+    }
     expect(outboxLines(b)).toHaveLength(20) // all persisted, the rest waits for the next load
   })
 
@@ -292,7 +322,15 @@ describe('page hide', () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
     const realFetch = b.net.fetch
-    const lumina = b.sdk({}, { fetch: async (u, i) => (await gate, realFetch(u, i)) })
+    const lumina = b.sdk(
+      {},
+      {
+        fetch: async (u, i) => {
+          await gate
+          return realFetch(u, i)
+        },
+      },
+    )
     await oneTurn(lumina)
     b.hide()
     b.pagehide() // both events fire on navigation; one send
@@ -366,7 +404,9 @@ describe('storage faults', () => {
     b.net.reply = () => 'hang'
     b.net.beaconAccepts = false
     const lumina = b.sdk()
-    for (let i = 0; i < 10; i++) await oneTurn(lumina, (t) => t.annotate({ pad: 'q'.repeat(400) }))
+    for (let i = 0; i < 10; i++) {
+      await oneTurn(lumina, (t) => t.annotate({ pad: 'q'.repeat(400) }))
+    }
     expect(() => b.hide()).not.toThrow()
     const stored = outboxLines(b)
     expect(stored.length).toBeGreaterThan(0)
@@ -381,7 +421,9 @@ describe('bounds', () => {
     b.setOnline(false)
     const lumina = b.sdk()
     const s = await lumina.session.start()
-    for (let i = 0; i < 1010; i++) s.turn().finish()
+    for (let i = 0; i < 1010; i++) {
+      s.turn().finish()
+    }
     b.setOnline(true)
     await tick(0)
     await lumina.flush()
@@ -396,7 +438,8 @@ describe('bounds', () => {
 
   it('events older than 7 days in the outbox are dropped and counted', async () => {
     const b = fakeBrowser()
-    const old = (id: string, days: number) => JSON.stringify({ id, source: 'sdk', name: 'turn', ts: new Date(Date.now() - days * 864e5).toISOString() })
+    const old = (id: string, days: number) =>
+      JSON.stringify({ id, source: 'sdk', name: 'turn', ts: new Date(Date.now() - days * 864e5).toISOString() })
     b.local.setItem(OUTBOX_KEY, [old('11111111-1111-4111-8111-111111111111', 8), old('22222222-2222-4222-8222-222222222222', 1)].join('\n'))
     b.sdk()
     await tick(0)
@@ -427,7 +470,9 @@ describe('drop counts across pages and tabs', () => {
     a.net.reply = () => 'network'
     a.net.beaconAccepts = false
     const s = await a.sdk().session.start()
-    for (let i = 0; i < 1003; i++) s.turn().finish()
+    for (let i = 0; i < 1003; i++) {
+      s.turn().finish()
+    }
     a.hide()
     a.reload()
     a.net.reply = () => 200
@@ -435,7 +480,12 @@ describe('drop counts across pages and tabs', () => {
     a.sdk()
     await tick(0)
     await tick(0)
-    expect(a.net.events().filter((e) => e.name == 'dropped').map((e) => e.dropped)).toEqual([3])
+    expect(
+      a.net
+        .events()
+        .filter((e) => e.name == 'dropped')
+        .map((e) => e.dropped),
+    ).toEqual([3])
   })
 })
 
@@ -456,7 +506,7 @@ describe('back/forward cache', () => {
 })
 
 describe('two tabs', () => {
-  it('each tab keeps the other tab\'s unconfirmed lines in the shared outbox; a later page sends both', async () => {
+  it("each tab keeps the other tab's unconfirmed lines in the shared outbox; a later page sends both", async () => {
     const a = fakeBrowser()
     const b = fakeBrowser(a.local) // a second tab: same localStorage, its own page
     a.net.reply = () => 'hang'

@@ -122,7 +122,7 @@ describe('issue 12 item 3: lazy thenables run twice', () => {
     expect(e.tool_calls[0].status).toBe('ok')
   })
 
-  it('a Promise subclass (the OpenAI client\'s APIPromise) comes back as the same object, its own methods intact', async () => {
+  it("a Promise subclass (the OpenAI client's APIPromise) comes back as the same object, its own methods intact", async () => {
     class APIPromise<T> extends Promise<T> {
       withResponse() {
         return this.then((data) => ({ data, response: 'raw' }))
@@ -231,7 +231,9 @@ describe('issue 12 item 4: the observer passes the host value through unchanged'
       },
     }
     const got: unknown[] = []
-    for await (const c of await turn.wrapLLM(() => Promise.resolve(stream))) got.push(c)
+    for await (const c of await turn.wrapLLM(() => Promise.resolve(stream))) {
+      got.push(c)
+    }
     expect(got).toHaveLength(2)
     got.forEach((c, i) => expect(c).toBe(chunks[i]))
   })
@@ -322,7 +324,9 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
           thrown.push(e)
         }
       }
-      if (rand(4)) t.finish() // the rest go out as incomplete on hide
+      if (rand(4)) {
+        t.finish()
+      } // the rest go out as incomplete on hide
     }
     b.setOnline(true)
     b.hide()
@@ -332,7 +336,9 @@ describe('issue 12 item 10: the SDK never builds a turn or feedback line its own
     expect(thrown).toEqual([])
     expect(events.filter((e) => e.name == 'turn').length).toBeGreaterThanOrEqual(60)
     const invalid = invalidLines(events)
-    if (invalid.length) console.log(JSON.stringify(events.filter((e) => !validate(e))[0]).slice(0, 3000), invalid[0])
+    if (invalid.length) {
+      console.log(JSON.stringify(events.filter((e) => !validate(e))[0]).slice(0, 3000), invalid[0])
+    }
     expect(invalid).toEqual([])
   })
 })
@@ -353,12 +359,19 @@ describe('issue 12 item 18: a stopped stream discards what follows', () => {
     const turn = (await lumina.session.start()).turn()
     const s = await turn.wrapLLM(() => Promise.resolve(stream(['one ', 'two ', 'three'])))
     const reading = (async () => {
-      for await (const c of s) if (c.choices[0].delta.content == 'two ') break
+      for await (const c of s) {
+        if (c.choices[0].delta.content == 'two ') {
+          break
+        }
+      }
     })()
     await tick(100)
     await reading
     // the README's example: after the stop, the page records what the user saw, then finishes
-    turn.setMessages([{ role: 'user', content: 'count' }, { role: 'assistant', content: 'one two ' }])
+    turn.setMessages([
+      { role: 'user', content: 'count' },
+      { role: 'assistant', content: 'one two ' },
+    ])
     turn.annotate({ stopped_by_user: true })
     turn.finish()
     const turns = await turnsOf(b, lumina)
@@ -373,7 +386,9 @@ describe('issue 12 item 18: a stopped stream discards what follows', () => {
     const turn = (await lumina.session.start()).turn()
     const s = await turn.wrapLLM(() => Promise.resolve(stream(['a', 'b'])))
     const reading = (async () => {
-      for await (const _ of s) break
+      for await (const _ of s) {
+        break
+      }
     })()
     await tick(50)
     await reading
@@ -412,7 +427,9 @@ describe('issue 12 item 21: masked means masked', () => {
     b.hide()
     await tick(0)
     const body = b.net.sent.map((r) => r.body).join('\n')
-    for (const secret of SECRETS) expect(body).not.toContain(JSON.stringify(secret).slice(1, -1))
+    for (const secret of SECRETS) {
+      expect(body).not.toContain(JSON.stringify(secret).slice(1, -1))
+    }
     expect(body).not.toContain('4111111111111111')
     const turns = b.net.sent.flatMap((r) => r.events).filter((e) => e.name == 'turn')
     const done = turns.find((e) => e.status == 'error')!
@@ -454,7 +471,9 @@ describe('issue 15: one turn, several attempts', () => {
         () => true,
         () => false,
       )
-      if (ok) break
+      if (ok) {
+        break
+      }
     }
     turn.finish()
     const [e] = await turnsOf(b, lumina)

@@ -30,14 +30,18 @@ describe('wrapLLM and recordTool only observe', () => {
     const lumina = b.sdk({ enableToolWrapping: true })
     const turn = (await lumina.session.start()).turn()
     const boom = new RangeError('boom')
-    expect(() => turn.wrapLLM(() => {
-      throw boom
-    })).toThrow(boom)
+    expect(() =>
+      turn.wrapLLM(() => {
+        throw boom
+      }),
+    ).toThrow(boom)
     await expect(turn.wrapLLM(() => Promise.reject(boom))).rejects.toBe(boom)
     const odd = { not: 'an error' }
-    expect(() => turn.recordTool('t', () => {
-      throw odd
-    })).toThrow()
+    expect(() =>
+      turn.recordTool('t', () => {
+        throw odd
+      }),
+    ).toThrow()
     await expect(turn.recordTool('t', () => Promise.reject(odd))).rejects.toBe(odd)
     turn.finish()
     const [e] = await sentTurns(b, lumina)
@@ -61,7 +65,14 @@ describe('wrapLLM and recordTool only observe', () => {
     turn.annotate({ topic: 'billing' })
     turn.finish()
     const [e] = await sentTurns(b, lumina)
-    expect(e).toMatchObject({ model: 'm1', prompt_id: 'p9', latency_ms: 120, status: 'ok', retrievals: [{ source: 'kb', ids: [1, 2] }], annotations: { topic: 'billing' } })
+    expect(e).toMatchObject({
+      model: 'm1',
+      prompt_id: 'p9',
+      latency_ms: 120,
+      status: 'ok',
+      retrievals: [{ source: 'kb', ids: [1, 2] }],
+      annotations: { topic: 'billing' },
+    })
     expect(e.tool_calls[0]).toMatchObject({ name: 'search', type: 'http', target: 'api.example.com', version: 'v2', status: 'ok', latency_ms: 30 })
     expect(e.tool_calls[0].span_id).toMatch(/^[0-9a-f]{16}$/)
     expect(e.tool_calls[0].span_id).not.toBe(e.turn_id)
@@ -223,7 +234,12 @@ describe('providers', () => {
       throw new Error('provider broke')
     }
     const system = { startTurn: thrower('startTurn'), endTurn: thrower('endTurn'), startSpan: thrower('startSpan'), endSpan: thrower('endSpan') }
-    const ui = { tagTurn: thrower('tagTurn'), untagTurn: thrower('untagTurn'), getSessionId: thrower('getSessionId'), getReplayUrl: () => Promise.reject(new Error('async broke')) }
+    const ui = {
+      tagTurn: thrower('tagTurn'),
+      untagTurn: thrower('untagTurn'),
+      getSessionId: thrower('getSessionId'),
+      getReplayUrl: () => Promise.reject(new Error('async broke')),
+    }
     const lumina = b.sdk({ systemAnalytics: system, uiAnalytics: ui as any, enableToolWrapping: true })
     const turn = (await lumina.session.start()).turn()
     expect(await turn.wrapLLM(() => Promise.resolve('still works'))).toBe('still works')

@@ -33,7 +33,9 @@ export const firefoxEngine: Engine = {
       async newPage(opts) {
         const ctx = await browser.createBrowserContext()
         const p = await ctx.newPage()
-        if (opts?.viewport) await p.setViewport(opts.viewport)
+        if (opts?.viewport) {
+          await p.setViewport(opts.viewport)
+        }
         const page: Page = {
           async goto(url, o) {
             const until = o?.waitUntil || 'load'
@@ -53,9 +55,13 @@ export const firefoxEngine: Engine = {
             type: (text, o) => p.keyboard.type(text, o),
             async press(key) {
               const { mods, key: k } = splitKey(key)
-              for (const m of mods) await p.keyboard.down(m as any)
+              for (const m of mods) {
+                await p.keyboard.down(m as any)
+              }
               await p.keyboard.press(k as any)
-              for (const m of mods.reverse()) await p.keyboard.up(m as any)
+              for (const m of mods.reverse()) {
+                await p.keyboard.up(m as any)
+              }
             },
           },
           async screenshot(o) {

@@ -15,9 +15,15 @@ const MINIBROWSER = process.env.WEBKIT_BROWSER_PATH || '/usr/lib/x86_64-linux-gn
 const XVFB = '/usr/bin/Xvfb'
 
 const missingWebKit = () => {
-  if (!existsSync(DRIVER)) return `WebKitWebDriver not found at ${DRIVER}: apt-get install -y webkit2gtk-driver xvfb`
-  if (!existsSync(MINIBROWSER)) return `MiniBrowser not found at ${MINIBROWSER}: apt-get install -y webkit2gtk-driver, or set WEBKIT_BROWSER_PATH`
-  if (!existsSync(XVFB) && !process.env.DISPLAY) return 'no display for MiniBrowser: apt-get install -y xvfb'
+  if (!existsSync(DRIVER)) {
+    return `WebKitWebDriver not found at ${DRIVER}: apt-get install -y webkit2gtk-driver xvfb`
+  }
+  if (!existsSync(MINIBROWSER)) {
+    return `MiniBrowser not found at ${MINIBROWSER}: apt-get install -y webkit2gtk-driver, or set WEBKIT_BROWSER_PATH`
+  }
+  if (!existsSync(XVFB) && !process.env.DISPLAY) {
+    return 'no display for MiniBrowser: apt-get install -y xvfb'
+  }
   return ''
 }
 
@@ -53,13 +59,17 @@ const freePort = () =>
 
 /** Starts Xvfb on a free display number (it writes the number to fd 3). */
 const startXvfb = async (): Promise<{ display: string; proc?: ChildProcess }> => {
-  if (!existsSync(XVFB)) return { display: process.env.DISPLAY! }
+  if (!existsSync(XVFB)) {
+    return { display: process.env.DISPLAY! }
+  }
   const proc = spawn(XVFB, ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] })
   const display = await new Promise<string>((resolve, reject) => {
     let out = ''
     proc.stdio[3]!.on('data', (d) => {
       out += d
-      if (out.includes('\n')) resolve(':' + out.trim())
+      if (out.includes('\n')) {
+        resolve(':' + out.trim())
+      }
     })
     proc.on('exit', (code) => reject(new Error(`Xvfb exited (${code})`)))
     setTimeout(() => reject(new Error('Xvfb did not start in 10 s')), 10_000)
@@ -79,11 +89,21 @@ const DEBUG = !!process.env.LUMINA_WD_DEBUG
 
 const call = async (base: string, method: string, path: string, body?: unknown): Promise<any> => {
   const t0 = Date.now()
-  if (DEBUG) console.log('[wd] >', method, path, JSON.stringify(body)?.slice(0, 120))
-  const res = await fetch(base + path, { method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  if (DEBUG) {
+    console.log('[wd] >', method, path, JSON.stringify(body)?.slice(0, 120))
+  }
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
   const json: any = await res.json()
-  if (DEBUG) console.log('[wd] <', method, path, Date.now() - t0, 'ms', JSON.stringify(json.value)?.slice(0, 120))
-  if (!res.ok) throw new WebDriverError(`WebDriver ${method} ${path.replace(/^\/session\/[^/]+/, '')}: ${json.value?.error}: ${json.value?.message}`)
+  if (DEBUG) {
+    console.log('[wd] <', method, path, Date.now() - t0, 'ms', JSON.stringify(json.value)?.slice(0, 120))
+  }
+  if (!res.ok) {
+    throw new WebDriverError(`WebDriver ${method} ${path.replace(/^\/session\/[^/]+/, '')}: ${json.value?.error}: ${json.value?.message}`)
+  }
   return json.value
 }
 
@@ -94,9 +114,13 @@ const startDriver = async (display: string): Promise<Driver> => {
   for (let i = 0; ; i++) {
     try {
       const status = await call(base, 'GET', '/status')
-      if (status.ready) break
+      if (status.ready) {
+        break
+      }
     } catch (e) {
-      if (i > 100) throw new Error(`WebKitWebDriver did not answer on port ${port}: ${e}`)
+      if (i > 100) {
+        throw new Error(`WebKitWebDriver did not answer on port ${port}: ${e}`)
+      }
     }
     await sleep(50)
   }
@@ -111,7 +135,9 @@ export const webkitEngine: Engine = {
     const x = await startXvfb()
     const drivers: Driver[] = []
     const killAll = () => {
-      for (const d of drivers) d.proc.kill()
+      for (const d of drivers) {
+        d.proc.kill()
+      }
       x.proc?.kill()
     }
     process.once('exit', killAll)
@@ -143,15 +169,21 @@ export const webkitEngine: Engine = {
       const driver = d
       const session = (await call(driver.base, 'POST', '/session', caps)).sessionId
       const wd = (method: string, path: string, body?: unknown) => call(driver.base, method, `/session/${session}${path}`, body)
-      if (opts?.viewport) await wd('POST', '/window/rect', { ...opts.viewport, x: 0, y: 0 })
+      if (opts?.viewport) {
+        await wd('POST', '/window/rect', { ...opts.viewport, x: 0, y: 0 })
+      }
 
       const evaluate = async (fn: any, arg?: any) => {
         const script = `const f = (${String(fn)});
           return Promise.resolve(f(arguments[0])).then((v) => JSON.stringify({ v }, (_k, x) => (x === undefined ? ${JSON.stringify(UNDEFINED)} : x)))`
         const reply = wd('POST', '/execute/sync', { script, args: [arg ?? null] })
-        const late = new Error('WebKitWebDriver gave no answer to the script in 40 s (sent before `load`, or right after a navigation without waitForFunction first?)')
+        const late = new Error(
+          'WebKitWebDriver gave no answer to the script in 40 s (sent before `load`, or right after a navigation without waitForFunction first?)',
+        )
         let timer: NodeJS.Timeout | undefined
-        const out = await Promise.race([reply, new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(late), 40_000)))]).finally(() => clearTimeout(timer))
+        const out = await Promise.race([reply, new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(late), 40_000)))]).finally(() =>
+          clearTimeout(timer),
+        )
         return JSON.parse(out, (_k, x) => (x === UNDEFINED ? undefined : x)).v
       }
       /**
@@ -170,9 +202,15 @@ export const webkitEngine: Engine = {
             (e) => ({ v: false, e }),
           )
           const got = await Promise.race([answer, sleep(1000).then(() => ({ v: false, e: undefined }))])
-          if (got.v) return
-          if (got.e) lastError = got.e
-          if (Date.now() > end) throw new Error(`waitForFunction timed out: ${String(fn)}${lastError ? ` (last error: ${lastError})` : ''}`)
+          if (got.v) {
+            return
+          }
+          if (got.e) {
+            lastError = got.e
+          }
+          if (Date.now() > end) {
+            throw new Error(`waitForFunction timed out: ${String(fn)}${lastError ? ` (last error: ${lastError})` : ''}`)
+          }
           await sleep(50)
         }
       }
@@ -190,7 +228,9 @@ export const webkitEngine: Engine = {
         async goto(url, o) {
           await wd('POST', '/url', { url })
           const until = o?.waitUntil || 'load'
-          if (until != 'commit') await (until == 'load' ? loaded() : settled())
+          if (until != 'commit') {
+            await (until == 'load' ? loaded() : settled())
+          }
         },
         evaluate: evaluate as Page['evaluate'],
         async reload() {
@@ -214,7 +254,9 @@ export const webkitEngine: Engine = {
           async type(text, o) {
             const actions: object[] = []
             for (const ch of text) {
-              if (actions[0] && o?.delay) actions.push({ type: 'pause', duration: o.delay })
+              if (actions[0] && o?.delay) {
+                actions.push({ type: 'pause', duration: o.delay })
+              }
               const value = ch == '\n' ? KEYS.Enter : ch
               actions.push({ type: 'keyDown', value }, { type: 'keyUp', value })
             }

@@ -42,12 +42,23 @@ export const startServer = async () => {
     req.on('end', () => {
       const raw = Buffer.concat(chunks)
       const body = (req.headers['content-encoding'] == 'gzip' ? gunzipSync(raw) : raw).toString('utf8')
-      for (const hook of hooks) if (hook(req, res, body)) return
+      for (const hook of hooks) {
+        if (hook(req, res, body)) {
+          return
+        }
+      }
       const path = (req.url || '/').split('?')[0]
       if (path == '/collect/sdk/events') {
-        if (req.method == 'OPTIONS') return res.writeHead(204, cors).end()
-        if (collectorDown) return req.socket.destroy()
-        const events = body.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        if (req.method == 'OPTIONS') {
+          return res.writeHead(204, cors).end()
+        }
+        if (collectorDown) {
+          return req.socket.destroy()
+        }
+        const events = body
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
         received.push({
           url: req.url!,
           contentType: String(req.headers['content-type']),
@@ -59,12 +70,19 @@ export const startServer = async () => {
         return res.writeHead(200, { ...cors, 'Content-Type': 'application/json' }).end('{"accepted":' + events.length + '}')
       }
       const page = pages.get(path)
-      if (page) return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...page.headers }).end(page.html)
-      if (path.startsWith('/dist/') && existsSync(join(DIST, path.slice(6))))
-        return res.writeHead(200, { 'Content-Type': 'text/javascript', 'Access-Control-Allow-Origin': '*' }).end(readFileSync(join(DIST, path.slice(6))))
+      if (page) {
+        return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...page.headers }).end(page.html)
+      }
+      if (path.startsWith('/dist/') && existsSync(join(DIST, path.slice(6)))) {
+        return res
+          .writeHead(200, { 'Content-Type': 'text/javascript', 'Access-Control-Allow-Origin': '*' })
+          .end(readFileSync(join(DIST, path.slice(6))))
+      }
       if (path.startsWith('/node_modules/')) {
         const file = resolve(__dirname, '../../..', '.' + path)
-        if (existsSync(file)) return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(file))
+        if (existsSync(file)) {
+          return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(file))
+        }
       }
       res.writeHead(404).end('not found')
     })
@@ -106,8 +124,12 @@ export const until = async <T>(check: () => T | undefined | null | false | 0 | '
   const end = Date.now() + ms
   for (;;) {
     const v = check()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (v) {
+      return v
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`)
+    }
     await new Promise((r) => setTimeout(r, 50))
   }
 }
