@@ -533,3 +533,9 @@ console.log(
 )
 console.log(`\ncross-origin isolated (5 µs timer): ${isolated}; results in bench/results.json`)
 await import('./ingest.mjs') // the ingest section: its own file (collector, disk, ClickHouse)
+await import('./server.mjs') // the server side: await finish() confirmed, concurrent requests, exit
+// Insights at 1,000,000 turns: loading the fixture takes ~15-20 min the first time; set
+// BENCH_INSIGHTS_DATA=<dir> to keep it for the next run, or BENCH_INSIGHTS=0 to skip the section.
+if (process.env.BENCH_INSIGHTS != '0') {
+  await import('./insights.mjs')
+}

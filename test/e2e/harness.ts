@@ -31,7 +31,7 @@
  */
 import { describe, it } from 'vitest'
 import { chromium, type Browser as PlaywrightBrowser } from 'playwright-core'
-import { chromiumEngine } from './drivers/chromium'
+import { CHROMIUM_ARGS, chromiumEngine } from './drivers/chromium'
 import { firefoxEngine } from './drivers/firefox'
 import { webkitEngine } from './drivers/webkit'
 import type { Ability, Engine } from './drivers/driver'
@@ -98,15 +98,7 @@ export const launch = (): Promise<PlaywrightBrowser> =>
   chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
+    args: CHROMIUM_ARGS,
   })
 
 /** @deprecated Chromium only; port to describeEngines. */

@@ -5,6 +5,17 @@ import type { Browser, Engine, Page } from './driver'
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
+/** Headless Chromium here: without the background-networking flags it keeps dialling hosts this machine cannot reach. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+]
+
 export const chromiumEngine: Engine = {
   name: 'chromium',
   missing: existsSync(CHROMIUM) ? '' : `Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`,
@@ -13,15 +24,7 @@ export const chromiumEngine: Engine = {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-      ],
+      args: CHROMIUM_ARGS,
     })
     return {
       engine: 'chromium',
