@@ -86,15 +86,9 @@ export type TurnSpanContext = {
 }
 
 /** What `startSpan` gets for a tool call: flat primitives; options not given are `undefined` (OpenTelemetry skips those). */
-export type ToolSpanContext = {
+export type ToolSpanContext = Pick<ToolCall, 'span_id' | 'name' | 'type' | 'target' | 'version' | 'started_at'> & {
+  /** The turn the tool call belongs to. */
   turn_id: string
-  /** Our span id for the tool call (its `span_id` in `tool_calls`). */
-  span_id: string
-  name: string
-  type?: string
-  target?: string
-  version?: string
-  started_at: string
 }
 
 /** What `startTurn`/`startSpan` may return: the provider's own span id, handed back to `endTurn`/`endSpan`. */
